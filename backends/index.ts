@@ -1,0 +1,7 @@
+// Backend type name -> factory. Adding a backend is one file in this folder and one line here.
+import { createFileBackend } from "./file.ts";
+import type { BackendFactory } from "./types.ts";
+
+export const BACKENDS: Readonly<Record<string, BackendFactory>> = {
+  file: createFileBackend,
+};

@@ -1,0 +1,114 @@
+// The program as a function: run(io) reads the request, asks the backends and writes the answer,
+// returning the exit code. main.ts binds it to the real process; tests call it directly.
+//
+// Exit codes: 0 a response was written; 1 no backend had credentials (or an internal error);
+// 2 bad usage, bad configuration or a bad request. stdout is written once, and only on exit 0.
+import packageJson from "../package.json" with { type: "json" };
+import { BACKENDS } from "../backends/index.ts";
+import { BackendOptionsError, type Backend, type BackendContext } from "../backends/types.ts";
+import { parseArgs, USAGE, UsageError, type Options } from "./args.ts";
+import { lookupChain } from "./chain.ts";
+import { InvalidImageError, parseImage } from "./image.ts";
+import { IDENT, Log } from "./log.ts";
+import { BadRequestError, formatResponse, parseRequest } from "./protocol.ts";
+import { InputTooLargeError } from "./stdin.ts";
+import { DEFAULT_SYSLOG_SOCKET } from "./syslog.ts";
+
+export const VERSION: string = packageJson.version;
+export const DEFAULT_CACHE_DURATION = "5m0s";
+
+export interface Io {
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  /** The whole request; throws InputTooLargeError past the cap. */
+  readStdin(): string;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  pid: number;
+  now(): Date;
+}
+
+export async function run(io: Io): Promise<number> {
+  const stderrOnly = new Log({ stderr: io.stderr, syslogSocket: null, pid: io.pid, now: io.now });
+  let options: Options;
+  try {
+    options = parseArgs(io.argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    stderrOnly.error(`${error.message} (see --help)`);
+    return 2;
+  }
+  if (options.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (options.version) {
+    io.stdout(`${IDENT} version ${VERSION}\n`);
+    return 0;
+  }
+
+  const socket = options.syslogSocket ?? DEFAULT_SYSLOG_SOCKET;
+  const log = new Log({ stderr: io.stderr, syslogSocket: socket === "" ? null : socket, pid: io.pid, now: io.now }, options.debug);
+
+  let backends: Backend[];
+  try {
+    backends = createBackends(options, { env: io.env, debug: (m) => log.debug(m), warn: (m) => log.warn(m) });
+  } catch (error) {
+    if (!(error instanceof BackendOptionsError)) throw error;
+    log.error(error.message);
+    return 2;
+  }
+
+  let request;
+  let target;
+  try {
+    request = parseRequest(io.readStdin());
+    target = parseImage(request.image);
+  } catch (error) {
+    const reason =
+      error instanceof InvalidImageError
+        ? `invalid image reference: ${error.message}`
+        : error instanceof BadRequestError || error instanceof InputTooLargeError
+          ? error.message
+          : null;
+    if (reason === null) throw error;
+    log.error(reason);
+    log.syslog("err", `Rejected credential request: ${reason}`);
+    return 2;
+  }
+  log.debug(`request ${request.apiVersion}: registry ${target.host}, repository ${target.path}`);
+
+  const result = await lookupChain(backends, target, log);
+  if (result.hit) {
+    const { hit, backend } = result;
+    io.stdout(
+      formatResponse({
+        apiVersion: request.apiVersion,
+        cacheKeyType: hit.cacheKeyType ?? "Registry",
+        cacheDuration: hit.cacheDuration ?? DEFAULT_CACHE_DURATION,
+        auth: hit.auth,
+      }),
+    );
+    log.debug(`answered with keys ${Object.keys(hit.auth).join(", ")} from backend ${backend.name}`);
+    log.syslog("info", `Credential request fulfilled for ${target.host} by ${hit.source}`);
+    return 0;
+  }
+
+  log.syslog("err", `Failed to fulfill credential request for ${target.host}`);
+  const tried = backends.map((b) => b.name).join(", ");
+  if (options.onMiss === "empty") {
+    // An empty, uncached answer: the kubelet pulls without credentials and asks again next time.
+    io.stdout(formatResponse({ apiVersion: request.apiVersion, cacheKeyType: "Registry", cacheDuration: "0s", auth: {} }));
+    log.debug(`no credentials for ${target.host} (asked: ${tried}); answering with none`);
+    return 0;
+  }
+  const broken = result.errors.length > 0 ? `; ${result.errors.length} backend error(s) above` : "";
+  log.error(`${target.host} is an unknown source: no credentials for it (asked: ${tried}${broken})`);
+  return 1;
+}
+
+function createBackends(options: Options, context: BackendContext): Backend[] {
+  const factory = BACKENDS.file;
+  if (!factory) throw new Error("file backend missing from the registry");
+  return [factory("file", { dir: options.credroot }, context)];
+}

@@ -1,0 +1,94 @@
+// The kubelet's credential provider protocol (k8s.io/kubelet/pkg/apis/credentialprovider and
+// pkg/credentialprovider/plugin/plugin.go): the request we accept and the response we print.
+import * as v from "valibot";
+import type { CacheKeyType, Credential } from "../backends/types.ts";
+import { parseGoDuration } from "./duration.ts";
+import { describeJsonError, parseJson } from "./json.ts";
+import { describeIssues } from "./validation.ts";
+
+export const API_VERSIONS = [
+  "credentialprovider.kubelet.k8s.io/v1alpha1",
+  "credentialprovider.kubelet.k8s.io/v1beta1",
+  "credentialprovider.kubelet.k8s.io/v1",
+] as const;
+export type ApiVersion = (typeof API_VERSIONS)[number];
+
+export const CACHE_KEY_TYPES = ["Image", "Registry", "Global"] as const;
+
+// Unknown fields (serviceAccountToken, serviceAccountAnnotations, future ones) are allowed and
+// dropped here, so nothing downstream can log them.
+const Request = v.object({
+  apiVersion: v.picklist(API_VERSIONS),
+  kind: v.literal("CredentialProviderRequest"),
+  image: v.pipe(v.string(), v.nonEmpty("must not be empty")),
+});
+
+export type CredentialProviderRequest = v.InferOutput<typeof Request>;
+
+export class BadRequestError extends Error {
+  override name = "BadRequestError";
+}
+
+/** Parses stdin; checks kind and apiVersion before the image so the message says what is wrong. */
+export function parseRequest(text: string): CredentialProviderRequest {
+  const parsedJson = parseJson(text);
+  if (!parsedJson.ok) throw new BadRequestError(`request is not JSON: ${describeJsonError(parsedJson)}`);
+  const json = parsedJson.value;
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    throw new BadRequestError("request must be a JSON object");
+  }
+  const fields = json as Record<string, unknown>;
+  if (fields.kind !== "CredentialProviderRequest") {
+    throw new BadRequestError('request kind must be "CredentialProviderRequest"');
+  }
+  if (!API_VERSIONS.includes(fields.apiVersion as ApiVersion)) {
+    throw new BadRequestError(`unsupported request apiVersion: expected one of ${API_VERSIONS.join(", ")}`);
+  }
+  if (fields.image === undefined) throw new BadRequestError('request has no "image"');
+  const parsed = v.safeParse(Request, json);
+  if (!parsed.success) throw new BadRequestError(`request ${describeIssues(parsed.issues)}`);
+  return parsed.output;
+}
+
+/** The response, with exactly the kubelet's fields in its own order. */
+export function formatResponse(response: {
+  apiVersion: ApiVersion;
+  cacheKeyType: CacheKeyType;
+  cacheDuration: string;
+  auth: Record<string, Credential>;
+}): string {
+  const auth: Record<string, Credential> = {};
+  for (const [key, { username, password }] of Object.entries(response.auth)) {
+    auth[key] = { username, password }; // copy only the two fields the kubelet decodes
+  }
+  return `${JSON.stringify({
+    apiVersion: response.apiVersion,
+    kind: "CredentialProviderResponse",
+    cacheKeyType: response.cacheKeyType,
+    cacheDuration: response.cacheDuration,
+    auth,
+  })}\n`;
+}
+
+const goDuration = v.pipe(
+  v.string(),
+  v.check((text) => parseGoDuration(text) !== null, "must be a Go duration string"),
+);
+
+/**
+ * A response as the kubelet decodes it (strictly, since 1.32): no unknown fields, cacheKeyType
+ * required, cacheDuration a Go duration string, auth entries holding only username and password.
+ * Used to check answers from other providers and, in tests, our own.
+ */
+export const ResponseSchema = v.strictObject({
+  apiVersion: v.picklist(API_VERSIONS),
+  kind: v.literal("CredentialProviderResponse"),
+  cacheKeyType: v.picklist(CACHE_KEY_TYPES),
+  cacheDuration: v.optional(goDuration),
+  auth: v.optional(
+    v.record(
+      v.string(),
+      v.strictObject({ username: v.optional(v.string(), ""), password: v.optional(v.string(), "") }),
+    ),
+  ),
+});

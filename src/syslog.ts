@@ -1,0 +1,70 @@
+// Syslog over a unix datagram socket (default /dev/log), formatted as glibc's syslog() does:
+// "<PRI>Mmm dd hh:mm:ss ident[pid]: message", facility user. We send the datagram ourselves,
+// through libc's socket()/sendto() via bun:ffi, instead of calling syslog(), so that the socket
+// path can be chosen (tests use a real listener in a temp dir) and a missing or full socket never
+// blocks or fails a credential request.
+import { dlopen, FFIType, ptr } from "bun:ffi";
+
+export const DEFAULT_SYSLOG_SOCKET = "/dev/log";
+export type Severity = "err" | "warning" | "info";
+
+const FACILITY_USER = 1;
+const SEVERITY: Record<Severity, number> = { err: 3, warning: 4, info: 6 };
+const AF_UNIX = 1;
+const SOCK_DGRAM = 2; // Linux, all architectures we build for
+const SOCK_CLOEXEC = 0o2000000;
+const MSG_DONTWAIT = 0x40;
+const MSG_NOSIGNAL = 0x4000;
+const SUN_PATH_MAX = 107; // sizeof(sockaddr_un.sun_path) - 1 for the NUL
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+type Libc = ReturnType<typeof openLibc>;
+let libc: Libc | null | undefined;
+
+function openLibc() {
+  return dlopen("libc.so.6", {
+    socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+    sendto: {
+      args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32, FFIType.ptr, FFIType.u32],
+      returns: FFIType.i64,
+    },
+    close: { args: [FFIType.i32], returns: FFIType.i32 },
+  }).symbols;
+}
+
+/** "<14>Nov 26 21:22:44 ident[123]: message", as glibc writes it (local time). */
+export function formatSyslogLine(severity: Severity, ident: string, pid: number, message: string, now: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const stamp =
+    `${MONTHS[now.getMonth()]} ${String(now.getDate()).padStart(2, " ")} ` +
+    `${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`;
+  return `<${FACILITY_USER * 8 + SEVERITY[severity]}>${stamp} ${ident}[${pid}]: ${message}`;
+}
+
+/**
+ * Sends one message; returns false (and never throws) when it could not: no socket, no libc,
+ * a full buffer. Logging must never fail a credential request.
+ */
+export function sendSyslog(socketPath: string, line: string): boolean {
+  try {
+    if (libc === undefined) libc = openLibc();
+    if (libc === null) return false;
+    const pathBytes = Buffer.from(socketPath);
+    if (pathBytes.length > SUN_PATH_MAX) return false;
+    const address = Buffer.alloc(2 + SUN_PATH_MAX + 1);
+    address.writeUInt16LE(AF_UNIX, 0); // sa_family_t in host order; every target is little-endian
+    pathBytes.copy(address, 2);
+    const data = Buffer.from(line);
+    const fd = libc.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    try {
+      const sent = libc.sendto(fd, ptr(data), data.length, MSG_DONTWAIT | MSG_NOSIGNAL, ptr(address), address.length);
+      return Number(sent) === data.length;
+    } finally {
+      libc.close(fd);
+    }
+  } catch {
+    libc = null;
+    return false;
+  }
+}
