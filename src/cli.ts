@@ -25,11 +25,10 @@ export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
   pid: number;
-  now(): Date;
 }
 
 export async function run(io: Io): Promise<number> {
-  const stderrOnly = new Log({ stderr: io.stderr, syslogSocket: null, pid: io.pid, now: io.now });
+  const stderrOnly = new Log({ stderr: io.stderr, syslogSocket: null, pid: io.pid });
   let options: Options;
   try {
     options = parseArgs(io.argv);
@@ -48,7 +47,7 @@ export async function run(io: Io): Promise<number> {
   }
 
   const socket = options.syslogSocket ?? DEFAULT_SYSLOG_SOCKET;
-  const log = new Log({ stderr: io.stderr, syslogSocket: socket === "" ? null : socket, pid: io.pid, now: io.now }, options.debug);
+  const log = new Log({ stderr: io.stderr, syslogSocket: socket === "" ? null : socket, pid: io.pid }, options.debug);
 
   let backends: Backend[];
   try {

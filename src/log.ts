@@ -10,7 +10,6 @@ export interface LogOutputs {
   /** Socket path for syslog; null disables it. */
   syslogSocket: string | null;
   pid: number;
-  now(): Date;
 }
 
 export class Log {
@@ -33,7 +32,7 @@ export class Log {
 
   syslog(severity: Severity, message: string): void {
     if (this.out.syslogSocket === null) return;
-    const line = formatSyslogLine(severity, IDENT, this.out.pid, message, this.out.now());
+    const line = formatSyslogLine(severity, IDENT, this.out.pid, message);
     if (!sendSyslog(this.out.syslogSocket, line)) this.debug(`syslog: could not send to ${this.out.syslogSocket}`);
   }
 }

@@ -17,7 +17,6 @@ try {
     stdout: (text) => writeAll(1, text),
     stderr: (text) => writeAll(2, text),
     pid: process.pid,
-    now: () => new Date(),
   });
 } catch (error) {
   // A bug. Its message could quote input, so print only its type and where it happened.
