@@ -1,0 +1,31 @@
+// The kubelet's side of a response, for tests: how it decodes our stdout (strictly, since 1.32:
+// unknown, duplicate or wrongly-cased fields reject the whole response) and which auth key it
+// would use for an image (keyring: every matching key, most specific first).
+import * as v from "valibot";
+import { scanJson } from "../../src/json.ts";
+import { keyringKey, urlsMatch } from "../../src/match.ts";
+import { ResponseSchema } from "../../src/protocol.ts";
+import { describeIssues } from "../../src/validation.ts";
+
+export type KubeletResponse = v.InferOutput<typeof ResponseSchema>;
+
+/** Decodes stdout as the kubelet does; throws with the reason it would reject it. */
+export function kubeletDecode(stdout: string, requestApiVersion: string): KubeletResponse {
+  const problem = scanJson(stdout, { rejectDuplicateKeys: true });
+  if (problem) throw new Error(`kubelet rejects: ${problem.reason} at offset ${problem.offset}`);
+  const parsed = v.safeParse(ResponseSchema, JSON.parse(stdout));
+  if (!parsed.success) throw new Error(`kubelet rejects: ${describeIssues(parsed.issues)}`);
+  if (parsed.output.apiVersion !== requestApiVersion) {
+    throw new Error("kubelet rejects: apiVersion differs from the request's");
+  }
+  return parsed.output;
+}
+
+/** The credentials the kubelet would try for an image, most specific key first. */
+export function kubeletCredentialsFor(response: KubeletResponse, image: string): { key: string; username: string; password: string }[] {
+  const keys = Object.keys(response.auth ?? {})
+    .filter((key) => urlsMatch(keyringKey(key), image))
+    .sort()
+    .reverse(); // BasicDockerKeyring keeps its index reverse-sorted: longer (more specific) first
+  return keys.map((key) => ({ key, ...(response.auth ?? {})[key]! }));
+}
