@@ -7,7 +7,7 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { parseGoDuration, formatGoDuration } from "../src/duration.ts";
 import { hostCandidates } from "../src/image.ts";
-import { describeJsonError, parseJson } from "../src/json.ts";
+import { describeJsonError, isJsonObject, parseJson } from "../src/json.ts";
 import { describeIssues } from "../src/validation.ts";
 import { parseOptions } from "./options.ts";
 import { BackendError, type Backend, type BackendFactory } from "./types.ts";
@@ -44,6 +44,7 @@ export const createFileBackend: BackendFactory = (name, options, context): Backe
         context.debug(`${name}: reading ${path}`);
         const json = parseJson(text);
         if (!json.ok) throw new BackendError(`${path}: ${describeJsonError(json)}`);
+        if (!isJsonObject(json.value)) throw new BackendError(`${path}: the document must be a JSON object`);
         const parsed = v.safeParse(CredentialFile, json.value);
         if (!parsed.success) throw new BackendError(`${path}: ${describeIssues(parsed.issues)}`);
         const { username, password, duration } = parsed.output;

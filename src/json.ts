@@ -153,3 +153,8 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
   }
   return { line, column: offset - lineStart + 1 };
 }
+
+/** A JSON object, not null or an array (valibot's object schemas accept arrays). */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}

@@ -3,7 +3,7 @@
 import * as v from "valibot";
 import type { CacheKeyType, Credential } from "../backends/types.ts";
 import { parseGoDuration } from "./duration.ts";
-import { describeJsonError, parseJson } from "./json.ts";
+import { describeJsonError, isJsonObject, parseJson } from "./json.ts";
 import { describeIssues } from "./validation.ts";
 
 export const API_VERSIONS = [
@@ -34,10 +34,8 @@ export function parseRequest(text: string): CredentialProviderRequest {
   const parsedJson = parseJson(text);
   if (!parsedJson.ok) throw new BadRequestError(`request is not JSON: ${describeJsonError(parsedJson)}`);
   const json = parsedJson.value;
-  if (json === null || typeof json !== "object" || Array.isArray(json)) {
-    throw new BadRequestError("request must be a JSON object");
-  }
-  const fields = json as Record<string, unknown>;
+  if (!isJsonObject(json)) throw new BadRequestError("request must be a JSON object");
+  const fields = json;
   if (fields.kind !== "CredentialProviderRequest") {
     throw new BadRequestError('request kind must be "CredentialProviderRequest"');
   }
