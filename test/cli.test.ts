@@ -1,0 +1,174 @@
+// run() in-process: the same code path as the binary, with stdin/stdout/stderr as strings.
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs, UsageError } from "../src/args.ts";
+import { run, VERSION } from "../src/cli.ts";
+import { InputTooLargeError, STDIN_LIMIT } from "../src/stdin.ts";
+import { kubeletDecode } from "./support/kubelet.ts";
+import packageJson from "../package.json" with { type: "json" };
+
+const SECRET = "fake-cli-secret-0000";
+const V1 = "credentialprovider.kubelet.k8s.io/v1";
+let dir: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "gcp-cli-"));
+  writeFileSync(join(dir, "registry.example.org.json"), JSON.stringify({ username: "user", password: SECRET, duration: "0h10m0s" }));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function cli(argv: string[], stdin: string | (() => string)) {
+  let stdout = "";
+  let stderr = "";
+  const code = await run({
+    argv,
+    env: {},
+    readStdin: typeof stdin === "string" ? () => stdin : stdin,
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    pid: 42,
+  });
+  expect(stderr).not.toContain(SECRET);
+  if (code !== 0) expect(stdout).toBe("");
+  return { code, stdout, stderr };
+}
+
+const req = (image: string, extra: object = {}) => JSON.stringify({ apiVersion: V1, kind: "CredentialProviderRequest", image, ...extra });
+const base = () => ["--credroot", dir, "--syslog-socket", ""];
+
+describe("run", () => {
+  test("answers with the file's credentials", async () => {
+    const { code, stdout, stderr } = await cli(base(), req("registry.example.org/org/image:latest"));
+    expect(code).toBe(0);
+    expect(stderr).toBe("");
+    expect(stdout).toBe(
+      `{"apiVersion":"${V1}","kind":"CredentialProviderResponse","cacheKeyType":"Registry","cacheDuration":"10m0s",` +
+        `"auth":{"registry.example.org":{"username":"user","password":"${SECRET}"}}}\n`,
+    );
+    kubeletDecode(stdout, V1);
+  });
+
+  test("unknown request fields are accepted and never logged", async () => {
+    const token = "fake-service-account-token-1111";
+    const { code, stderr } = await cli(
+      [...base(), "--debug"],
+      req("registry.example.org/x", { serviceAccountToken: token, serviceAccountAnnotations: { a: token }, future: 1 }),
+    );
+    expect(code).toBe(0);
+    expect(stderr).toContain("debug:");
+    expect(stderr).not.toContain(token);
+  });
+
+  test("--debug shows the files tried and never a credential", async () => {
+    const { stderr } = await cli([...base(), "-d"], req("a.registry.example.org/x"));
+    expect(stderr).toContain(join(dir, "a.registry.example.org.json") + " not found");
+    expect(stderr).toContain(`reading ${join(dir, "registry.example.org.json")}`);
+    expect(stderr).toContain("answered from file registry.example.org.json");
+    expect(stderr).not.toContain("user\""); // not even the username is printed
+  });
+
+  test("miss: exit 1, the seed's message, nothing on stdout", async () => {
+    const { code, stdout, stderr } = await cli(base(), req("not-here.tld/test:latest"));
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("not-here.tld is an unknown source");
+  });
+
+  test("miss with --on-miss empty: an empty, uncached answer", async () => {
+    const { code, stdout } = await cli([...base(), "--on-miss", "empty"], req("not-here.tld/test"));
+    expect(code).toBe(0);
+    expect(kubeletDecode(stdout, V1)).toEqual({
+      apiVersion: V1,
+      kind: "CredentialProviderResponse",
+      cacheKeyType: "Registry",
+      cacheDuration: "0s",
+      auth: {},
+    });
+  });
+
+  test("a broken file is reported, and every error is listed when nothing answers", async () => {
+    writeFileSync(join(dir, "broken.example.json"), `{"password": ${SECRET}}`);
+    const { code, stderr } = await cli(base(), req("broken.example/x"));
+    expect(code).toBe(1);
+    expect(stderr).toContain(`backend file: ${join(dir, "broken.example.json")}: invalid JSON`);
+    expect(stderr).toContain("broken.example is an unknown source");
+    expect(stderr).toContain("1 backend error(s)");
+  });
+});
+
+describe("bad input: exit 2, one clear line", () => {
+  const cases: [string, string, RegExp][] = [
+    ["not JSON", "hello", /request is not JSON: invalid JSON at line 1, column 1/],
+    ["a JSON array", "[]", /request must be a JSON object/],
+    ["wrong kind", JSON.stringify({ apiVersion: V1, kind: "CredentialProviderResponse", image: "x" }), /kind must be "CredentialProviderRequest"/],
+    ["missing kind", JSON.stringify({ apiVersion: V1, image: "x" }), /kind must be/],
+    ["unsupported apiVersion", JSON.stringify({ apiVersion: "credentialprovider.kubelet.k8s.io/v2", kind: "CredentialProviderRequest", image: "x" }), /unsupported request apiVersion/],
+    ["missing image", JSON.stringify({ apiVersion: V1, kind: "CredentialProviderRequest" }), /request has no "image"/],
+    ["empty image", req(""), /field "image" must not be empty/],
+    ["image not a string", JSON.stringify({ apiVersion: V1, kind: "CredentialProviderRequest", image: 5 }), /field "image" must be a string/],
+    ["invalid image", req("../../etc/passwd"), /invalid image reference: repository path/],
+    ["traversal in host", req("..%2f/x"), /invalid image reference/],
+    ["NUL in host", req("reg\u0000.example.org/x"), /invalid image reference: registry host/],
+  ];
+  for (const [what, stdin, message] of cases) {
+    test(what, async () => {
+      const { code, stdout, stderr } = await cli(base(), stdin);
+      expect(code).toBe(2);
+      expect(stdout).toBe("");
+      expect(stderr.trim().split("\n")).toHaveLength(1);
+      expect(stderr).toMatch(message);
+    });
+  }
+
+  test("stdin over the cap", async () => {
+    const { code, stderr } = await cli(base(), () => {
+      throw new InputTooLargeError(`request is larger than ${STDIN_LIMIT} bytes`);
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain("request is larger than 1048576 bytes");
+  });
+});
+
+describe("flags", () => {
+  test("--version and -v", async () => {
+    expect(VERSION).toBe(packageJson.version);
+    for (const flag of ["--version", "-v"]) {
+      const { code, stdout } = await cli([flag], "");
+      expect(code).toBe(0);
+      expect(stdout).toBe(`generic-credential-provider version ${packageJson.version}\n`);
+    }
+  });
+  test("--help", async () => {
+    const { code, stdout } = await cli(["--help"], "");
+    expect(code).toBe(0);
+    for (const flag of ["--credroot", "--debug", "--version", "--on-miss", "--syslog-socket"]) expect(stdout).toContain(flag);
+  });
+  test("credroot forms", () => {
+    for (const argv of [["--credroot", "/d"], ["--credroot=/d"], ["-c", "/d"], ["-c/d"]]) {
+      expect(parseArgs(argv).credroot).toBe("/d");
+    }
+    expect(parseArgs(["-dv"])).toMatchObject({ debug: true, version: true });
+    expect(parseArgs([])).toEqual({ help: false, version: false, debug: false });
+  });
+  const bad: [string[], RegExp][] = [
+    [["--nope"], /unknown option --nope/],
+    [["--password=hunter2"], /unknown option --password/],
+    [["-x"], /unknown option -x/],
+    [["positional"], /unexpected argument/],
+    [["--credroot"], /option --credroot needs a value/],
+    [["--debug=yes"], /option --debug takes no value/],
+    [["--on-miss", "maybe"], /option --on-miss must be one of: error, empty/],
+  ];
+  for (const [argv, message] of bad) {
+    test(`usage error: ${argv.join(" ")}`, async () => {
+      expect(() => parseArgs(argv)).toThrow(UsageError);
+      const { code, stdout, stderr } = await cli(argv, req("registry.example.org/x"));
+      expect(code).toBe(2);
+      expect(stdout).toBe("");
+      expect(stderr).toMatch(message);
+      expect(stderr).not.toContain("hunter2");
+    });
+  }
+});
