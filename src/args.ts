@@ -1,12 +1,18 @@
 // Command-line parsing. The flags are the seed script's (-c/--credroot, -d/--debug, -v/--version)
 // plus our own; they arrive through the kubelet's `args`. Accepted forms: "--flag value",
-// "--flag=value", "-c value" and "-cvalue". Errors name the flag, never its value.
+// "--flag=value", "-c value", "-cvalue" and bundled short flags ("-dv"). Errors name the flag,
+// never its value.
+import { parseGoDuration } from "./duration.ts";
 
 export interface Options {
   help: boolean;
   version: boolean;
   debug: boolean;
+  config?: string;
+  backends?: string[];
   credroot?: string;
+  dockerConfig?: string[];
+  cacheDuration?: string;
   onMiss?: "error" | "empty";
   syslogSocket?: string;
 }
@@ -15,15 +21,48 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-type FlagSpec = { key: keyof Options; takesValue: boolean; short?: string; values?: readonly string[] };
+interface FlagSpec {
+  key: keyof Options;
+  short?: string;
+  /** Absent for switches. Returns the value to store, or throws UsageError. */
+  value?: (text: string, flag: string) => unknown;
+  /** Repeatable: values are collected in an array. */
+  repeat?: boolean;
+}
+
+const text = (value: string) => value;
+const oneOf =
+  (...allowed: string[]) =>
+  (value: string, flag: string) => {
+    if (!allowed.includes(value)) throw new UsageError(`option ${flag} must be one of: ${allowed.join(", ")}`);
+    return value;
+  };
 
 const FLAGS: Record<string, FlagSpec> = {
-  "--help": { key: "help", takesValue: false, short: "-h" },
-  "--version": { key: "version", takesValue: false, short: "-v" },
-  "--debug": { key: "debug", takesValue: false, short: "-d" },
-  "--credroot": { key: "credroot", takesValue: true, short: "-c" },
-  "--on-miss": { key: "onMiss", takesValue: true, values: ["error", "empty"] },
-  "--syslog-socket": { key: "syslogSocket", takesValue: true },
+  "--help": { key: "help", short: "-h" },
+  "--version": { key: "version", short: "-v" },
+  "--debug": { key: "debug", short: "-d" },
+  "--config": { key: "config", value: text },
+  "--backends": {
+    key: "backends",
+    value: (value, flag) => {
+      const names = value.split(",").map((name) => name.trim());
+      if (names.some((name) => name === "")) throw new UsageError(`option ${flag} needs backend names separated by commas`);
+      return names;
+    },
+  },
+  "--credroot": { key: "credroot", short: "-c", value: text },
+  "--docker-config": { key: "dockerConfig", value: text, repeat: true },
+  "--cache-duration": {
+    key: "cacheDuration",
+    value: (value, flag) => {
+      const nanos = parseGoDuration(value);
+      if (nanos === null || nanos < 0n) throw new UsageError(`option ${flag} must be a Go duration like 5m or 1h30m`);
+      return value;
+    },
+  },
+  "--on-miss": { key: "onMiss", value: oneOf("error", "empty") },
+  "--syslog-socket": { key: "syslogSocket", value: text },
 };
 
 export const USAGE = `Usage: generic-credential-provider [options] < CredentialProviderRequest.json
@@ -32,7 +71,12 @@ A kubelet image credential provider: reads a CredentialProviderRequest on stdin 
 CredentialProviderResponse with the registry's username and password on stdout.
 
 Options:
-  -c, --credroot DIR        directory of per-registry JSON files (default /etc/kubernetes/registry)
+      --config FILE         JSON config file: backends and their options, global settings
+      --backends LIST       backends to ask, in order, by name (default: file,env,docker-config)
+  -c, --credroot DIR        directory of the file backend (default /etc/kubernetes/registry)
+      --docker-config FILE  a Docker/containers auth file for the docker-config backend; repeat
+                            for several (replaces the default list)
+      --cache-duration DUR  cacheDuration for answers that name none (default 5m)
       --on-miss error|empty when no backend has credentials: exit 1 (default), or answer with
                             no credentials and cacheDuration "0s" and exit 0
       --syslog-socket PATH  syslog socket (default /dev/log; "" turns syslog off)
@@ -63,7 +107,7 @@ export function parseArgs(argv: readonly string[]): Options {
     if (!long || !spec) {
       throw new UsageError(arg.startsWith("-") ? `unknown option ${safeName(name)}` : "unexpected argument");
     }
-    if (!spec.takesValue) {
+    if (!spec.value) {
       if (inline !== undefined && !arg.startsWith("--")) queue.unshift(`-${inline}`); // "-dv"
       else if (inline !== undefined) throw new UsageError(`option ${long} takes no value`);
       set[spec.key] = true;
@@ -71,10 +115,8 @@ export function parseArgs(argv: readonly string[]): Options {
     }
     const value = inline ?? queue.shift();
     if (value === undefined) throw new UsageError(`option ${long} needs a value`);
-    if (spec.values && !spec.values.includes(value)) {
-      throw new UsageError(`option ${long} must be one of: ${spec.values.join(", ")}`);
-    }
-    set[spec.key] = value;
+    const parsed = spec.value(value, long);
+    set[spec.key] = spec.repeat ? [...((set[spec.key] as unknown[]) ?? []), parsed] : parsed;
   }
   return options;
 }

@@ -8,14 +8,13 @@ import { BACKENDS } from "../backends/index.ts";
 import { BackendOptionsError, type Backend, type BackendContext } from "../backends/types.ts";
 import { parseArgs, USAGE, UsageError, type Options } from "./args.ts";
 import { lookupChain } from "./chain.ts";
+import { ConfigError, readConfigFile, resolveSettings, type BackendSpec, type Settings } from "./config.ts";
 import { InvalidImageError, parseImage } from "./image.ts";
 import { IDENT, Log } from "./log.ts";
 import { BadRequestError, formatResponse, parseRequest } from "./protocol.ts";
 import { InputTooLargeError } from "./stdin.ts";
-import { DEFAULT_SYSLOG_SOCKET } from "./syslog.ts";
 
 export const VERSION: string = packageJson.version;
-export const DEFAULT_CACHE_DURATION = "5m0s";
 
 export interface Io {
   argv: readonly string[];
@@ -28,13 +27,13 @@ export interface Io {
 }
 
 export async function run(io: Io): Promise<number> {
-  const stderrOnly = new Log({ stderr: io.stderr, syslogSocket: null, pid: io.pid });
+  const log = new Log(io);
   let options: Options;
   try {
     options = parseArgs(io.argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    stderrOnly.error(`${error.message} (see --help)`);
+    log.error(`${error.message} (see --help)`);
     return 2;
   }
   if (options.help) {
@@ -46,17 +45,19 @@ export async function run(io: Io): Promise<number> {
     return 0;
   }
 
-  const socket = options.syslogSocket ?? DEFAULT_SYSLOG_SOCKET;
-  const log = new Log({ stderr: io.stderr, syslogSocket: socket === "" ? null : socket, pid: io.pid }, options.debug);
-
+  log.debugEnabled = options.debug;
+  let settings: Settings;
   let backends: Backend[];
   try {
-    backends = createBackends(options, { env: io.env, debug: (m) => log.debug(m), warn: (m) => log.warn(m) });
+    settings = resolveSettings(options, options.config === undefined ? undefined : readConfigFile(options.config));
+    backends = createBackends(settings.backends, { env: io.env, debug: (m) => log.debug(m), warn: (m) => log.warn(m) });
   } catch (error) {
-    if (!(error instanceof BackendOptionsError)) throw error;
+    if (!(error instanceof ConfigError || error instanceof BackendOptionsError)) throw error;
     log.error(error.message);
     return 2;
   }
+  log.debugEnabled = settings.debug;
+  log.syslogSocket = settings.syslogSocket;
 
   let request;
   let target;
@@ -84,7 +85,7 @@ export async function run(io: Io): Promise<number> {
       formatResponse({
         apiVersion: request.apiVersion,
         cacheKeyType: hit.cacheKeyType ?? "Registry",
-        cacheDuration: hit.cacheDuration ?? DEFAULT_CACHE_DURATION,
+        cacheDuration: hit.cacheDuration ?? settings.defaultCacheDuration,
         auth: hit.auth,
       }),
     );
@@ -95,7 +96,7 @@ export async function run(io: Io): Promise<number> {
 
   log.syslog("err", `Failed to fulfill credential request for ${target.host}`);
   const tried = backends.map((b) => b.name).join(", ");
-  if (options.onMiss === "empty") {
+  if (settings.onMiss === "empty") {
     // An empty, uncached answer: the kubelet pulls without credentials and asks again next time.
     io.stdout(formatResponse({ apiVersion: request.apiVersion, cacheKeyType: "Registry", cacheDuration: "0s", auth: {} }));
     log.debug(`no credentials for ${target.host} (asked: ${tried}); answering with none`);
@@ -106,8 +107,10 @@ export async function run(io: Io): Promise<number> {
   return 1;
 }
 
-function createBackends(options: Options, context: BackendContext): Backend[] {
-  const factory = BACKENDS.file;
-  if (!factory) throw new Error("file backend missing from the registry");
-  return [factory("file", { dir: options.credroot }, context)];
+function createBackends(specs: readonly BackendSpec[], context: BackendContext): Backend[] {
+  return specs.map((spec) => {
+    const factory = BACKENDS[spec.type];
+    if (!factory) throw new ConfigError(`unknown backend type "${spec.type}"`);
+    return factory(spec.name, spec.options, context);
+  });
 }

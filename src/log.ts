@@ -5,18 +5,13 @@ import { formatSyslogLine, sendSyslog, type Severity } from "./syslog.ts";
 
 export const IDENT = "generic-credential-provider";
 
-export interface LogOutputs {
-  stderr(text: string): void;
-  /** Socket path for syslog; null disables it. */
-  syslogSocket: string | null;
-  pid: number;
-}
-
 export class Log {
-  constructor(
-    private readonly out: LogOutputs,
-    public debugEnabled = false,
-  ) {}
+  /** Set once the settings are known; until then only errors and warnings are written. */
+  debugEnabled = false;
+  /** Socket path for syslog; null: no syslog. */
+  syslogSocket: string | null = null;
+
+  constructor(private readonly out: { stderr(text: string): void; pid: number }) {}
 
   debug(message: string): void {
     if (this.debugEnabled) this.out.stderr(`${IDENT}: debug: ${message}\n`);
@@ -31,8 +26,8 @@ export class Log {
   }
 
   syslog(severity: Severity, message: string): void {
-    if (this.out.syslogSocket === null) return;
+    if (this.syslogSocket === null) return;
     const line = formatSyslogLine(severity, IDENT, this.out.pid, message);
-    if (!sendSyslog(this.out.syslogSocket, line)) this.debug(`syslog: could not send to ${this.out.syslogSocket}`);
+    if (!sendSyslog(this.syslogSocket, line)) this.debug(`syslog: could not send to ${this.syslogSocket}`);
   }
 }

@@ -1,0 +1,126 @@
+// The provider's settings: built-in defaults, overridden by a JSON config file (--config),
+// overridden by flags. The config file is validated strictly: an unknown key is an error naming
+// it, and no message repeats a value.
+import { readFileSync } from "node:fs";
+import * as v from "valibot";
+import { BACKENDS } from "../backends/index.ts";
+import type { Options } from "./args.ts";
+import { formatGoDuration, parseGoDuration } from "./duration.ts";
+import { describeJsonError, isJsonObject, parseJson } from "./json.ts";
+import { describeIssues } from "./validation.ts";
+
+export type OnMiss = "error" | "empty";
+
+export interface BackendSpec {
+  type: string;
+  name: string;
+  /** The backend's own options: everything in its config entry but `type` and `name`. */
+  options: Record<string, unknown>;
+}
+
+export interface Settings {
+  backends: BackendSpec[];
+  /** Canonical Go duration for answers whose backend names none. */
+  defaultCacheDuration: string;
+  onMiss: OnMiss;
+  /** null: no syslog. */
+  syslogSocket: string | null;
+  debug: boolean;
+}
+
+export const DEFAULT_CHAIN = ["file", "env", "docker-config"].filter((type) => type in BACKENDS);
+export const DEFAULT_SETTINGS = {
+  defaultCacheDuration: "5m0s",
+  onMiss: "error" as OnMiss,
+  syslogSocket: "/dev/log",
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const goDuration = v.pipe(
+  v.string(),
+  v.check((text) => parseGoDuration(text) !== null, 'is not a Go duration (like "5m" or "1h30m")'),
+  v.check((text) => (parseGoDuration(text) ?? 0n) >= 0n, "must not be negative"),
+);
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+// Backend entries are loose here: each backend validates its own options when it is created.
+const BackendEntry = v.looseObject({
+  type: v.picklist(Object.keys(BACKENDS)),
+  name: v.optional(v.pipe(v.string(), v.regex(NAME, "must be letters, digits, '.', '_' or '-'"))),
+});
+
+const ConfigFile = v.strictObject({
+  backends: v.optional(v.array(BackendEntry)),
+  defaultCacheDuration: v.optional(goDuration),
+  onMiss: v.optional(v.picklist(["error", "empty"])),
+  log: v.optional(
+    v.strictObject({
+      syslogSocket: v.optional(v.string()),
+      debug: v.optional(v.boolean()),
+    }),
+  ),
+});
+type ConfigFile = v.InferOutput<typeof ConfigFile>;
+
+/** Reads and validates a config file; errors name the file and the field, never a value. */
+export function readConfigFile(path: string): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`config file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  const json = parseJson(text);
+  if (!json.ok) throw new ConfigError(`config file ${path}: ${describeJsonError(json)}`);
+  if (!isJsonObject(json.value)) throw new ConfigError(`config file ${path}: the document must be a JSON object`);
+  const parsed = v.safeParse(ConfigFile, json.value);
+  if (!parsed.success) throw new ConfigError(`config file ${path}: ${describeIssues(parsed.issues)}`);
+  return parsed.output;
+}
+
+/** Flags over the config file over the built-in defaults. */
+export function resolveSettings(flags: Options, file: ConfigFile = {}): Settings {
+  const configured: BackendSpec[] = (file.backends ?? []).map(({ type, name, ...options }) => ({
+    type,
+    name: name ?? type,
+    options,
+  }));
+  const seen = new Set<string>();
+  for (const spec of configured) {
+    if (seen.has(spec.name)) {
+      throw new ConfigError(`backend name "${spec.name}" is used twice: give one of them another "name"`);
+    }
+    seen.add(spec.name);
+  }
+
+  // --backends picks and orders by name: a configured instance, or a built-in type with its
+  // default options. Without it: the config file's list, else every built-in backend.
+  const order = flags.backends ?? (file.backends ? configured.map((spec) => spec.name) : DEFAULT_CHAIN);
+  const backends = order.map((name): BackendSpec => {
+    const spec = configured.find((s) => s.name === name);
+    if (spec) return { ...spec, options: { ...spec.options } };
+    if (name in BACKENDS) return { type: name, name, options: {} };
+    throw new ConfigError(`unknown backend "${name}": expected a configured name or one of ${Object.keys(BACKENDS).join(", ")}`);
+  });
+
+  // Flags that set one backend's options apply to the instance with the default name.
+  for (const spec of backends) {
+    if (spec.name === "file" && flags.credroot !== undefined) spec.options.dir = flags.credroot;
+    if (spec.name === "docker-config" && flags.dockerConfig !== undefined) spec.options.files = flags.dockerConfig;
+  }
+
+  const syslogSocket = flags.syslogSocket ?? file.log?.syslogSocket ?? DEFAULT_SETTINGS.syslogSocket;
+  const cacheDuration = flags.cacheDuration ?? file.defaultCacheDuration;
+  return {
+    backends,
+    defaultCacheDuration:
+      cacheDuration === undefined ? DEFAULT_SETTINGS.defaultCacheDuration : formatGoDuration(parseGoDuration(cacheDuration) ?? 0n),
+    onMiss: flags.onMiss ?? file.onMiss ?? DEFAULT_SETTINGS.onMiss,
+    syslogSocket: syslogSocket === "" ? null : syslogSocket,
+    debug: flags.debug || (file.log?.debug ?? false),
+  };
+}

@@ -1,0 +1,171 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { BACKENDS } from "../backends/index.ts";
+import { parseArgs } from "../src/args.ts";
+import { ConfigError, DEFAULT_CHAIN, readConfigFile, resolveSettings } from "../src/config.ts";
+import { run } from "../src/cli.ts";
+
+const EXAMPLES = resolve(import.meta.dir, "../examples/config");
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "gcp-config-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function configFile(content: unknown): string {
+  const path = join(dir, "config.json");
+  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
+  return path;
+}
+
+const settingsFor = (argv: string[], file?: unknown) =>
+  resolveSettings(parseArgs(argv), file === undefined ? undefined : readConfigFile(configFile(file)));
+
+describe("precedence: flags over the config file over built-in defaults", () => {
+  test("built-in defaults: every built-in backend, in order file, env, docker-config", () => {
+    const settings = settingsFor([]);
+    expect(settings.backends.map((b) => b.name)).toEqual(DEFAULT_CHAIN);
+    expect(DEFAULT_CHAIN).toEqual(["file", "env", "docker-config"].filter((t) => t in BACKENDS));
+    expect(settings).toMatchObject({ defaultCacheDuration: "5m0s", onMiss: "error", syslogSocket: "/dev/log", debug: false });
+  });
+
+  test("the config file overrides the defaults", () => {
+    const settings = settingsFor([], {
+      backends: [{ type: "file", name: "site", dir: "/srv/creds" }],
+      defaultCacheDuration: "1h30m",
+      onMiss: "empty",
+      log: { syslogSocket: "", debug: true },
+    });
+    expect(settings).toEqual({
+      backends: [{ type: "file", name: "site", options: { dir: "/srv/creds" } }],
+      defaultCacheDuration: "1h30m0s",
+      onMiss: "empty",
+      syslogSocket: null,
+      debug: true,
+    });
+  });
+
+  test("flags override the config file", () => {
+    const file = {
+      backends: [
+        { type: "file", name: "a", dir: "/a" },
+        { type: "file", name: "b", dir: "/b" },
+      ],
+      defaultCacheDuration: "1h",
+      onMiss: "empty",
+      log: { syslogSocket: "/run/log" },
+    };
+    const settings = settingsFor(
+      ["--backends", "b,a", "--cache-duration", "10m", "--on-miss", "error", "--syslog-socket", "/x/log", "-d"],
+      file,
+    );
+    expect(settings.backends.map((b) => [b.name, b.options.dir])).toEqual([
+      ["b", "/b"],
+      ["a", "/a"],
+    ]);
+    expect(settings).toMatchObject({ defaultCacheDuration: "10m0s", onMiss: "error", syslogSocket: "/x/log", debug: true });
+  });
+
+  test("--backends can name built-in types that the file does not configure", () => {
+    const settings = settingsFor(["--backends", "file"], { backends: [{ type: "file", name: "other", dir: "/o" }] });
+    expect(settings.backends).toEqual([{ type: "file", name: "file", options: {} }]);
+  });
+
+  test("--credroot sets the dir of the backend named file, configured or not", () => {
+    expect(settingsFor(["-c", "/c"]).backends.find((b) => b.name === "file")?.options).toEqual({ dir: "/c" });
+    const settings = settingsFor(["-c", "/c"], { backends: [{ type: "file", dir: "/f" }, { type: "file", name: "two", dir: "/t" }] });
+    expect(settings.backends.map((b) => b.options.dir)).toEqual(["/c", "/t"]);
+  });
+
+  test("two instances of one type", () => {
+    const settings = settingsFor([], { backends: [{ type: "file", name: "one", dir: "/1" }, { type: "file", name: "two", dir: "/2" }] });
+    expect(settings.backends.map((b) => b.name)).toEqual(["one", "two"]);
+  });
+});
+
+describe("config errors name the file and the key, never the value", () => {
+  const SECRET = "fake-config-secret-4444";
+  const cases: [string, unknown, RegExp][] = [
+    ["invalid JSON", `{"onMiss": ${SECRET}}`, /invalid JSON at line 1, column 12/],
+    ["an array", [SECRET], /the document must be a JSON object/],
+    ["an unknown key", { backend: [], password: SECRET }, /unknown field "backend"/],
+    ["an unknown backend type", { backends: [{ type: "nope" }] }, /field "backends\.0\.type" must be one of/],
+    ["a backend without a type", { backends: [{ dir: "/x" }] }, /missing field "backends\.0\.type"/],
+    ["a bad backend name", { backends: [{ type: "file", name: "a b" }] }, /field "backends\.0\.name" must be letters/],
+    ["a bad duration", { defaultCacheDuration: SECRET }, /field "defaultCacheDuration" is not a Go duration/],
+    ["a negative duration", { defaultCacheDuration: "-1m" }, /must not be negative/],
+    ["a bad onMiss", { onMiss: SECRET }, /field "onMiss" must be one of/],
+    ["an unknown log key", { log: { syslog: SECRET } }, /unknown field "log\.syslog"/],
+    ["debug not a boolean", { log: { debug: "yes" } }, /field "log\.debug" must be a boolean/],
+    ["duplicate names", { backends: [{ type: "file" }, { type: "file" }] }, /backend name "file" is used twice/],
+  ];
+  for (const [what, content, message] of cases) {
+    test(what, () => {
+      let error: Error | undefined;
+      try {
+        settingsFor([], content);
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error?.message).toMatch(message);
+      expect(error?.message).not.toContain(SECRET);
+      if (what !== "duplicate names") expect(error?.message).toContain(join(dir, "config.json"));
+    });
+  }
+
+  test("a missing config file", () => {
+    expect(() => readConfigFile(join(dir, "missing.json"))).toThrow(/config file .*missing\.json cannot be read \(ENOENT\)/);
+  });
+
+  test("--backends with an unknown name", () => {
+    expect(() => settingsFor(["--backends", "file,nope"])).toThrow(/unknown backend "nope"/);
+  });
+
+  test("a typo in a backend's options fails at start-up with the backend's name and key", async () => {
+    let stderr = "";
+    let stdout = "";
+    let read = false;
+    const code = await run({
+      argv: ["--config", configFile({ backends: [{ type: "file", name: "site", dri: "/x" }] })],
+      env: {},
+      readStdin: () => {
+        read = true;
+        return "";
+      },
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      pid: 1,
+    });
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(read).toBe(false); // before any request is read, let alone looked up
+    expect(stderr).toContain('backend "site": unknown field "dri"');
+  });
+});
+
+describe("every example config loads", () => {
+  const files = readdirSync(EXAMPLES).filter((f) => f.endsWith(".json"));
+  test("there are examples", () => expect(files.length).toBeGreaterThan(0));
+  for (const file of files) {
+    test(file, async () => {
+      const settings = resolveSettings(parseArgs([]), readConfigFile(join(EXAMPLES, file)));
+      expect(settings.backends.length).toBeGreaterThan(0);
+      // Creating the backends validates each one's options, as start-up does.
+      for (const spec of settings.backends) {
+        const factory = BACKENDS[spec.type];
+        expect(factory).toBeDefined();
+        factory?.(spec.name, spec.options, { env: {}, debug() {}, warn() {} });
+      }
+    });
+  }
+
+  test("the README's config example is examples/config/full.json", () => {
+    const readme = readFileSync(resolve(import.meta.dir, "../README.md"), "utf8");
+    const block = readme.split("<!-- example: examples/config/full.json -->")[1]?.split("```json")[1]?.split("```")[0];
+    expect(block).toBeDefined();
+    expect(JSON.parse(block ?? "")).toEqual(JSON.parse(readFileSync(join(EXAMPLES, "full.json"), "utf8")));
+  });
+});
