@@ -6,13 +6,18 @@ export type JsonResult =
   | { ok: true; value: unknown }
   | { ok: false; line: number; column: number; reason: string };
 
-export function parseJson(text: string): JsonResult {
+export function parseJson(text: string, options: { rejectDuplicateKeys?: boolean } = {}): JsonResult {
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch {
     const problem = scanJson(text) ?? { offset: 0, reason: "invalid JSON" };
     return { ok: false, ...lineAndColumn(text, problem.offset), reason: problem.reason };
   }
+  // JSON.parse keeps the last of repeated keys; strict decoders (the kubelet's) reject them.
+  const duplicate = options.rejectDuplicateKeys ? scanJson(text, options) : null;
+  if (duplicate) return { ok: false, ...lineAndColumn(text, duplicate.offset), reason: duplicate.reason };
+  return { ok: true, value };
 }
 
 /** "line 3, column 7: unexpected character" — safe to print: it holds no part of the text. */

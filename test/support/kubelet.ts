@@ -2,7 +2,7 @@
 // unknown, duplicate or wrongly-cased fields reject the whole response) and which auth key it
 // would use for an image (keyring: every matching key, most specific first).
 import * as v from "valibot";
-import { scanJson } from "../../src/json.ts";
+import { describeJsonError, parseJson } from "../../src/json.ts";
 import { keyringKey, urlsMatch } from "../../src/match.ts";
 import { ResponseSchema } from "../../src/protocol.ts";
 import { describeIssues } from "../../src/validation.ts";
@@ -11,9 +11,9 @@ export type KubeletResponse = v.InferOutput<typeof ResponseSchema>;
 
 /** Decodes stdout as the kubelet does; throws with the reason it would reject it. */
 export function kubeletDecode(stdout: string, requestApiVersion: string): KubeletResponse {
-  const problem = scanJson(stdout, { rejectDuplicateKeys: true });
-  if (problem) throw new Error(`kubelet rejects: ${problem.reason} at offset ${problem.offset}`);
-  const parsed = v.safeParse(ResponseSchema, JSON.parse(stdout));
+  const json = parseJson(stdout, { rejectDuplicateKeys: true });
+  if (!json.ok) throw new Error(`kubelet rejects: ${describeJsonError(json)}`);
+  const parsed = v.safeParse(ResponseSchema, json.value);
   if (!parsed.success) throw new Error(`kubelet rejects: ${describeIssues(parsed.issues)}`);
   if (parsed.output.apiVersion !== requestApiVersion) {
     throw new Error("kubelet rejects: apiVersion differs from the request's");

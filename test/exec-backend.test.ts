@@ -1,0 +1,470 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createExecBackend } from "../backends/exec.ts";
+import { BackendError, BackendOptionsError, type BackendContext } from "../backends/types.ts";
+import { parseImage } from "../src/image.ts";
+import { API_VERSIONS } from "../src/protocol.ts";
+
+const SECRET = "s3cr3t-Pa55w0rd";
+const SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+const tempDirs: string[] = [];
+const strayPids: number[] = [];
+afterAll(() => {
+  for (const pid of strayPids) {
+    try {
+      process.kill(pid, "SIGKILL"); // only if a test failed before the backend killed it
+    } catch {}
+  }
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "gcp-exec-test-"));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Writes an executable /bin/sh script named `fake-provider` into a fresh temp dir. */
+function fakeProvider(body: string): { dir: string; path: string } {
+  const dir = tempDir();
+  const path = join(dir, "fake-provider");
+  writeFileSync(path, `#!/bin/sh\n${body}\n`);
+  chmodSync(path, 0o755);
+  return { dir, path };
+}
+
+/**
+ * A provider that saves its request to request.json and answers with the apiVersion it was sent.
+ * `response` is the rest of the answer; its apiVersion is filled in by the script.
+ */
+function echoingProvider(response: Record<string, unknown>): { dir: string; path: string } {
+  const dir = tempDir();
+  const json = JSON.stringify({ apiVersion: "@V@", kind: "CredentialProviderResponse", ...response });
+  const path = join(dir, "fake-provider");
+  writeFileSync(
+    path,
+    [
+      "#!/bin/sh",
+      "req=$(cat)",
+      `printf '%s' "$req" > '${dir}/request.json'`,
+      `v=$(printf '%s' "$req" | sed -n 's/.*"apiVersion":"\\([^"]*\\)".*/\\1/p')`,
+      "cat <<EOF",
+      json.replace("@V@", "$v"),
+      "EOF",
+      "",
+    ].join("\n"),
+  );
+  chmodSync(path, 0o755);
+  return { dir, path };
+}
+
+function makeContext(env: Record<string, string> = { PATH: SYSTEM_PATH }) {
+  const messages: string[] = [];
+  const context: BackendContext = {
+    env,
+    debug: (message) => messages.push(message),
+    warn: (message) => messages.push(message),
+  };
+  return { context, messages };
+}
+
+/** Runs one lookup; returns the hit or the error, and every message produced. */
+async function lookup(options: Record<string, unknown>, image: string, env?: Record<string, string>) {
+  const { context, messages } = makeContext(env);
+  const backend = createExecBackend("exec", options, context);
+  try {
+    return { hit: await backend.lookup(parseImage(image)), error: null, messages };
+  } catch (error) {
+    if (error instanceof Error) messages.push(error.message);
+    return { hit: null, error, messages };
+  }
+}
+
+function expectNoSecret(messages: string[]) {
+  for (const message of messages) expect(message).not.toContain(SECRET);
+}
+
+const AUTH = { "reg.example.org": { username: "alice", password: SECRET } };
+
+describe("exec backend: answers", () => {
+  for (const apiVersion of API_VERSIONS) {
+    test(`asks and accepts ${apiVersion}`, async () => {
+      const { dir, path } = echoingProvider({ cacheKeyType: "Registry", cacheDuration: "300s", auth: AUTH });
+      const { hit, error, messages } = await lookup({ command: path, apiVersion }, "reg.example.org/team/app:1.0");
+      expect(error).toBeNull();
+      expect(hit).toEqual({
+        auth: AUTH,
+        source: "exec fake-provider",
+        cacheKeyType: "Registry",
+        cacheDuration: "5m0s",
+      });
+      // The kubelet's request: the repository without the tag, in the configured version.
+      expect(JSON.parse(readFileSync(join(dir, "request.json"), "utf8"))).toEqual({
+        apiVersion,
+        kind: "CredentialProviderRequest",
+        image: "reg.example.org/team/app",
+      });
+      expectNoSecret(messages);
+    });
+  }
+
+  test("the default apiVersion is v1", async () => {
+    const { dir, path } = echoingProvider({ cacheKeyType: "Image", auth: AUTH });
+    const { hit, messages } = await lookup({ command: path }, "reg.example.org/app");
+    expect(JSON.parse(readFileSync(join(dir, "request.json"), "utf8")).apiVersion).toBe(
+      "credentialprovider.kubelet.k8s.io/v1",
+    );
+    expect(hit?.cacheKeyType).toBe("Image");
+    expect(hit?.cacheDuration).toBeUndefined(); // absent: the configured default applies
+    expectNoSecret(messages);
+  });
+
+  test("cacheDuration: canonical; a negative one means no caching", async () => {
+    for (const [given, expected] of [
+      ["1h30m", "1h30m0s"],
+      ["0s", "0s"],
+      ["-5m", "0s"],
+    ]) {
+      const { path } = echoingProvider({ cacheKeyType: "Global", cacheDuration: given, auth: AUTH });
+      const { hit, messages } = await lookup({ command: path }, "reg.example.org/app");
+      expect(hit?.cacheDuration).toBe(expected);
+      expect(hit?.cacheKeyType).toBe("Global");
+      expectNoSecret(messages);
+    }
+  });
+
+  test("wildcard keys: a hit only when a key matches the image, and then with every entry", async () => {
+    const auth = {
+      "*.example.org": { username: "wild", password: SECRET },
+      "other.org": { username: "other", password: SECRET },
+    };
+    const { path } = echoingProvider({ cacheKeyType: "Registry", auth });
+    const matching = await lookup({ command: path }, "a.example.org/app");
+    expect(matching.hit?.auth).toEqual(auth);
+    for (const image of ["example.org/app", "a.b.example.org/app", "a.example.org:5000/app"]) {
+      const result = await lookup({ command: path }, image);
+      expect(result.error).toBeNull();
+      expect(result.hit).toBeNull();
+      expectNoSecret(result.messages);
+    }
+    expectNoSecret(matching.messages);
+  });
+
+  test("path keys match images under that path only", async () => {
+    const auth = { "reg.example.org/team": { username: "team", password: SECRET } };
+    const { path } = echoingProvider({ cacheKeyType: "Image", auth });
+    const inside = await lookup({ command: path }, "reg.example.org/team/app");
+    expect(inside.hit?.auth).toEqual(auth);
+    const outside = await lookup({ command: path }, "reg.example.org/other/app");
+    expect(outside.hit).toBeNull();
+    expectNoSecret([...inside.messages, ...outside.messages]);
+  });
+
+  test("no auth, or an empty one, is a miss", async () => {
+    for (const response of [{ cacheKeyType: "Registry" }, { cacheKeyType: "Registry", auth: {} }]) {
+      const { path } = echoingProvider(response);
+      const { hit, error } = await lookup({ command: path }, "reg.example.org/app");
+      expect(error).toBeNull();
+      expect(hit).toBeNull();
+    }
+  });
+
+  test("a command name is found on the PATH of our environment", async () => {
+    const { dir } = echoingProvider({ cacheKeyType: "Registry", auth: AUTH });
+    const found = await lookup({ command: "fake-provider" }, "reg.example.org/app", { PATH: `${dir}:${SYSTEM_PATH}` });
+    expect(found.hit?.source).toBe("exec fake-provider");
+    const missing = await lookup({ command: "fake-provider" }, "reg.example.org/app", { PATH: SYSTEM_PATH });
+    expect(missing.error).toBeInstanceOf(BackendError);
+    expect((missing.error as Error).message).toBe("fake-provider not found on PATH");
+    expectNoSecret([...found.messages, ...missing.messages]);
+  });
+
+  test("args and env options reach the child, on top of our environment", async () => {
+    const { path } = fakeProvider(
+      [
+        "cat > /dev/null",
+        "cat <<EOF",
+        '{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderResponse","cacheKeyType":"Registry",',
+        ' "auth":{"reg.example.org":{"username":"$1|$2|$EXTRA|$OURS|$SHARED","password":"' + SECRET + '"}}}',
+        "EOF",
+      ].join("\n"),
+    );
+    const { hit, messages } = await lookup(
+      { command: path, args: ["--first", "two words"], env: { EXTRA: "from-option", SHARED: "option-wins" } },
+      "reg.example.org/app",
+      { PATH: SYSTEM_PATH, OURS: "from-our-env", SHARED: "ours" },
+    );
+    expect(hit?.auth["reg.example.org"]?.username).toBe("--first|two words|from-option|from-our-env|option-wins");
+    expectNoSecret(messages);
+  });
+});
+
+describe("exec backend: matchImages", () => {
+  function markerProvider() {
+    const dir = tempDir();
+    const marker = join(dir, "ran");
+    const { path } = fakeProvider(
+      `touch '${marker}'\ncat > /dev/null\necho '{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderResponse","cacheKeyType":"Registry","auth":{"*.example.org":{"username":"u","password":"${SECRET}"}}}'`,
+    );
+    return { path, marker };
+  }
+
+  test("an image no pattern matches: a miss, and the command never runs", async () => {
+    const { path, marker } = markerProvider();
+    const { hit, error, messages } = await lookup(
+      { command: path, matchImages: ["*.example.org", "reg.example.org:5000/team"] },
+      "reg.other.org/app",
+    );
+    expect(error).toBeNull();
+    expect(hit).toBeNull();
+    expect(existsSync(marker)).toBe(false);
+    // Ports and paths follow the kubelet's rules too.
+    const wrongPath = await lookup({ command: path, matchImages: ["reg.example.org:5000/team"] }, "reg.example.org:5000/other/app");
+    expect(wrongPath.hit).toBeNull();
+    expect(existsSync(marker)).toBe(false);
+    expectNoSecret([...messages, ...wrongPath.messages]);
+  });
+
+  test("an image a pattern matches: the command runs", async () => {
+    const { path, marker } = markerProvider();
+    const { hit, messages } = await lookup(
+      { command: path, matchImages: ["other.org", "*.example.org"] },
+      "reg.example.org/app",
+    );
+    expect(existsSync(marker)).toBe(true);
+    expect(hit?.auth).toEqual({ "*.example.org": { username: "u", password: SECRET } });
+    expectNoSecret(messages);
+  });
+});
+
+describe("exec backend: failures", () => {
+  async function expectFailure(script: string, pattern: RegExp, options: Record<string, unknown> = {}) {
+    const { path } = fakeProvider(script);
+    const { hit, error, messages } = await lookup({ command: path, ...options }, "reg.example.org/app");
+    expect(hit).toBeNull();
+    expect(error).toBeInstanceOf(BackendError);
+    const message = (error as Error).message;
+    expect(message).toContain(path); // names the command
+    expect(message).toMatch(pattern);
+    expectNoSecret(messages);
+    return message;
+  }
+
+  const V1 = "credentialprovider.kubelet.k8s.io/v1";
+  const respond = (json: string) => `cat > /dev/null\ncat <<'EOF'\n${json}\nEOF`;
+  const good = (extra = "") =>
+    `{"apiVersion":"${V1}","kind":"CredentialProviderResponse","cacheKeyType":"Registry"${extra},"auth":{"reg.example.org":{"username":"u","password":"${SECRET}"}}}`;
+
+  test("junk on stdout", async () => {
+    await expectFailure(respond(`password=${SECRET}`), /invalid JSON at line 1, column 1/);
+    await expectFailure(respond(`{"auth": ${SECRET}}`), /invalid JSON at line 1, column 10/);
+  });
+
+  test("JSON that is not an object", async () => {
+    await expectFailure(respond(`[${good()}]`), /invalid response: not a JSON object$/);
+    await expectFailure(respond(`"${SECRET}"`), /invalid response: not a JSON object$/);
+  });
+
+  test("nothing on stdout", async () => {
+    await expectFailure("cat > /dev/null", /printed nothing on stdout/);
+  });
+
+  test("two JSON documents", async () => {
+    await expectFailure(respond(`${good()}\n${good()}`), /invalid JSON at line 2, column 1: unexpected text after/);
+  });
+
+  test("an unknown field", async () => {
+    await expectFailure(respond(good(`,"extra":"${SECRET}"`)), /invalid response: unknown field "extra"/);
+    await expectFailure(
+      respond(`{"apiVersion":"${V1}","kind":"CredentialProviderResponse","cacheKeyType":"Registry","auth":{"reg.example.org":{"username":"u","password":"${SECRET}","token":"${SECRET}"}}}`),
+      /unknown field "auth\.reg\.example\.org\.token"/,
+    );
+  });
+
+  test("a wrongly-cased field", async () => {
+    await expectFailure(
+      respond(`{"apiVersion":"${V1}","kind":"CredentialProviderResponse","cacheKeyType":"Registry","Auth":{"reg.example.org":{"username":"u","password":"${SECRET}"}}}`),
+      /unknown field "Auth"/,
+    );
+  });
+
+  test("a repeated key", async () => {
+    await expectFailure(
+      respond(`{"apiVersion":"${V1}","kind":"CredentialProviderResponse","cacheKeyType":"Registry","auth":{"reg.example.org":{"username":"u","password":"x","password":"${SECRET}"}}}`),
+      /invalid JSON at line 1, column \d+: duplicate key "password"/,
+    );
+  });
+
+  test("a numeric cacheDuration", async () => {
+    await expectFailure(respond(good(`,"cacheDuration":300`)), /field "cacheDuration" must be a string/);
+    await expectFailure(respond(good(`,"cacheDuration":"5 minutes"`)), /field "cacheDuration" must be a Go duration/);
+  });
+
+  test("a missing or wrong cacheKeyType", async () => {
+    await expectFailure(
+      respond(`{"apiVersion":"${V1}","kind":"CredentialProviderResponse","auth":{"reg.example.org":{"username":"u","password":"${SECRET}"}}}`),
+      /missing field "cacheKeyType"/,
+    );
+    await expectFailure(respond(good().replace('"Registry"', '"registry"')), /field "cacheKeyType" must be one of/);
+  });
+
+  test("a password that is not a string", async () => {
+    await expectFailure(
+      respond(`{"apiVersion":"${V1}","kind":"CredentialProviderResponse","cacheKeyType":"Registry","auth":{"reg.example.org":{"username":"u","password":12345}}}`),
+      /field "auth\.reg\.example\.org\.password" must be a string/,
+    );
+  });
+
+  test("an apiVersion other than the one we sent", async () => {
+    const message = await expectFailure(
+      respond(good().replace(V1, "credentialprovider.kubelet.k8s.io/v1beta1")),
+      /answered with apiVersion credentialprovider\.kubelet\.k8s\.io\/v1beta1, but was asked in credentialprovider\.kubelet\.k8s\.io\/v1$/,
+    );
+    expect(message).not.toContain(SECRET);
+    await expectFailure(respond(good().replace(V1, "v1")), /field "apiVersion" must be one of/);
+  });
+
+  test("a wrong kind", async () => {
+    await expectFailure(respond(good().replace("CredentialProviderResponse", "CredentialProviderRequest")), /field "kind"/);
+  });
+
+  test("a non-zero exit, even after a valid answer", async () => {
+    await expectFailure(`cat > /dev/null\necho 'fake-provider: no credentials (expected in this test)' >&2\nexit 3`, /exited with status 3$/);
+    await expectFailure(`${respond(good())}\nexit 1`, /exited with status 1$/);
+  });
+
+  test("killed by a signal", async () => {
+    await expectFailure(`cat > /dev/null\nkill -TERM $$`, /was killed by SIGTERM$/);
+  });
+
+  test("output over the cap", async () => {
+    await expectFailure(respond(good()), /printed more than 64 bytes on stdout and was killed$/, { maxOutputBytes: 64 });
+    // A provider that never stops writing is cut off too.
+    await expectFailure(`exec yes '${SECRET}'`, /printed more than 1000 bytes on stdout and was killed$/, { maxOutputBytes: 1000 });
+  });
+
+  test("an answer exactly at the cap is fine", async () => {
+    const json = good();
+    const { path } = fakeProvider(`cat > /dev/null\nprintf '%s' '${json}'`);
+    const { hit, messages } = await lookup({ command: path, maxOutputBytes: Buffer.byteLength(json) }, "reg.example.org/app");
+    expect(hit?.auth).toEqual({ "reg.example.org": { username: "u", password: SECRET } });
+    expectNoSecret(messages);
+  });
+
+  test("a command that does not exist or cannot be executed", async () => {
+    const dir = tempDir();
+    const missing = await lookup({ command: join(dir, "nothing-here") }, "reg.example.org/app");
+    expect((missing.error as Error).message).toBe(`cannot run ${join(dir, "nothing-here")}: no such file`);
+    const notExecutable = join(dir, "not-executable");
+    writeFileSync(notExecutable, "#!/bin/sh\nexit 0\n");
+    chmodSync(notExecutable, 0o644);
+    const denied = await lookup({ command: notExecutable }, "reg.example.org/app");
+    expect(denied.error).toBeInstanceOf(BackendError);
+    expect((denied.error as Error).message).toContain(`cannot run ${notExecutable}`);
+  });
+});
+
+describe("exec backend: timeout", () => {
+  /** Alive and not a zombie (PID 1 in a container may be slow to reap). */
+  function isAlive(pid: number): boolean {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return false;
+    }
+    try {
+      return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+      return !existsSync("/proc/self/stat"); // no /proc: trust kill(0)
+    }
+  }
+
+  /** SIGKILL is sent to the whole group at once, but each process dies when next scheduled. */
+  async function waitUntilGone(pid: number): Promise<boolean> {
+    for (let i = 0; i < 200 && isAlive(pid); i++) await Bun.sleep(10);
+    return !isAlive(pid);
+  }
+
+  async function grandchildAfterTimeout(script: (pidFile: string) => string) {
+    const dir = tempDir();
+    const pidFile = join(dir, "grandchild.pid");
+    const { path } = fakeProvider(script(pidFile));
+    const { hit, error, messages } = await lookup({ command: path, timeout: "1s" }, "reg.example.org/app");
+    expect(existsSync(pidFile)).toBe(true);
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    strayPids.push(pid);
+    expect(hit).toBeNull();
+    expect(error).toBeInstanceOf(BackendError);
+    expect((error as Error).message).toBe(`${path} did not answer within 1s and was killed`);
+    expect(await waitUntilGone(pid)).toBe(true);
+    expectNoSecret(messages);
+  }
+
+  test("a hanging provider is killed with its whole process group", async () => {
+    await grandchildAfterTimeout((pidFile) => `sleep 1000 &\necho $! > '${pidFile}'\nexec sleep 1000`);
+  });
+
+  test("a provider that exits but leaves a child holding stdout open", async () => {
+    await grandchildAfterTimeout((pidFile) => `sleep 1000 &\necho $! > '${pidFile}'\nexit 0`);
+  });
+});
+
+describe("exec backend: options", () => {
+  const { context } = makeContext();
+  const cases: [string, unknown, RegExp][] = [
+    ["no command", {}, /missing field "command"/],
+    ["empty command", { command: "" }, /field "command" must not be empty/],
+    ["relative path", { command: "./bin/provider" }, /field "command" must be an absolute path or a command name/],
+    ["unknown key", { command: "p", comand: "p" }, /unknown field "comand"/],
+    ["args not strings", { command: "p", args: [1] }, /field "args.0" must be a string/],
+    ["env key with =", { command: "p", env: { "A=B": "x" } }, /field "env.A=B" must be a variable name/],
+    ["env value not a string", { command: "p", env: { A: 1 } }, /field "env.A" must be a string/],
+    ["unknown apiVersion", { command: "p", apiVersion: "v1" }, /field "apiVersion" must be one of/],
+    ["empty matchImages", { command: "p", matchImages: [] }, /field "matchImages" must not be empty/],
+    ["timeout not a duration", { command: "p", timeout: "10" }, /field "timeout" is not a Go duration/],
+    ["timeout zero", { command: "p", timeout: "0s" }, /field "timeout" must be more than zero/],
+    ["timeout negative", { command: "p", timeout: "-1s" }, /field "timeout" must be more than zero/],
+    ["timeout a number", { command: "p", timeout: 10 }, /field "timeout" must be a string/],
+    ["maxOutputBytes zero", { command: "p", maxOutputBytes: 0 }, /field "maxOutputBytes" must be at least 1/],
+    ["maxOutputBytes fraction", { command: "p", maxOutputBytes: 1.5 }, /field "maxOutputBytes" must be a whole number/],
+  ];
+  for (const [what, options, pattern] of cases) {
+    test(what, () => {
+      expect(() => createExecBackend("my-exec", options, context)).toThrow(BackendOptionsError);
+      expect(() => createExecBackend("my-exec", options, context)).toThrow(/^backend "my-exec": /);
+      expect(() => createExecBackend("my-exec", options, context)).toThrow(pattern);
+    });
+  }
+
+  test("valid options", () => {
+    expect(() =>
+      createExecBackend(
+        "exec",
+        {
+          command: "/usr/local/bin/ecr-credential-provider",
+          args: ["get-credentials"],
+          env: { AWS_PROFILE: "x" },
+          apiVersion: "credentialprovider.kubelet.k8s.io/v1beta1",
+          matchImages: ["*.dkr.ecr.*.amazonaws.com"],
+          timeout: "1m",
+          maxOutputBytes: 4096,
+        },
+        context,
+      ),
+    ).not.toThrow();
+  });
+
+  test("an env option value is never echoed in an error", () => {
+    expect(() => createExecBackend("exec", { command: "p", env: { TOKEN: SECRET }, timeout: SECRET }, context)).toThrow(
+      /"timeout"/,
+    );
+    try {
+      createExecBackend("exec", { command: "p", env: { TOKEN: SECRET }, timeout: SECRET }, context);
+    } catch (error) {
+      expect((error as Error).message).not.toContain(SECRET);
+    }
+  });
+});
