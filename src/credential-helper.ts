@@ -33,11 +33,13 @@ export class CredentialHelperError extends Error {
   override name = "CredentialHelperError";
 }
 
-const HelperOutput = v.object({
-  ServerURL: v.optional(v.string()),
-  Username: v.string(),
-  Secret: v.string(),
-});
+// docker-credential-helpers credentials.Credentials; a JSON array is not an answer either
+// (valibot's object schema would accept one).
+const HelperOutput = v.pipe(
+  v.unknown(),
+  v.check((value) => typeof value === "object" && value !== null && !Array.isArray(value), "must be an object"),
+  v.object({ ServerURL: v.optional(v.string()), Username: v.string(), Secret: v.string() }),
+);
 
 export function isValidHelperName(helper: string): boolean {
   return HELPER_NAME.test(helper);
@@ -119,7 +121,10 @@ export async function runCredentialHelper(
   } finally {
     clearTimeout(timer);
   }
-  if (failure !== null) throw new CredentialHelperError(`${program} ${failure}`);
+  if (failure !== null) {
+    await groupGone(child.pid);
+    throw new CredentialHelperError(`${program} ${failure}`);
+  }
 
   const output = Buffer.concat(chunks).toString("utf8");
   if (child.exitCode !== 0) {
@@ -143,6 +148,22 @@ export async function runCredentialHelper(
   // docker/cli credentials/native_store.go: Username "<token>" marks an identity token.
   if (username === "<token>") return { kind: "identity-token" };
   return { kind: "found", username, secret };
+}
+
+/**
+ * SIGKILL is delivered asynchronously: wait a little until no process of the group is left (nor
+ * an unreaped zombie), so that a failed lookup does not return while the helper's children live.
+ */
+async function groupGone(pgid: number, limitMs = 1000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(-pgid, 0);
+    } catch {
+      return; // ESRCH: the group is empty
+    }
+    await Bun.sleep(5);
+  }
 }
 
 /**

@@ -31,7 +31,8 @@ function put(name: string, content: unknown): void {
 
 /** Runs the binary against `dir`, with syslog going to the test's listener. */
 function provider(stdin: string, args: string[] = [], env?: Record<string, string>) {
-  const result = runBinary({ stdin, args: ["--credroot", dir, "--syslog-socket", listener.path, ...args], env });
+  // Only the file backend: the default chain would also read the machine's /var/lib/kubelet/config.json.
+  const result = runBinary({ stdin, args: ["--backends", "file", "--credroot", dir, "--syslog-socket", listener.path, ...args], env });
   expect(result.stderr).not.toContain(SECRET);
   if (result.code !== 0) expect(result.stdout).toBe("");
   const syslog = listener.drain();

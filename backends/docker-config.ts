@@ -1,0 +1,346 @@
+// `docker-config` backend: credentials that `docker login` / `podman login` already wrote, read from
+// DOCKER_AUTH_CONFIG and then Docker config.json / containers auth.json files (DESIGN.md §3).
+//
+// The first source with credentials for the registry answers; sources are never merged, so what a
+// node uses is always what one file says. Within one source, for the image's registry:
+//   1. credHelpers[host] runs that helper, and its answer is final: "not found" is a miss for the
+//      file, with no fallback to auths (docker/cli configfile.GetCredentialsStore).
+//   2. Otherwise every auths entry of the registry is returned, the registry key and all namespace
+//      keys ("host/team"), so that one Registry-cached answer serves every image of the registry
+//      and the kubelet picks the most specific key (keyring.go sorts keys in reverse order).
+//   3. credsStore answers for the registry key when no auths entry holds credentials for it.
+import { readFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import * as v from "valibot";
+import {
+  CredentialHelperError,
+  DOCKER_HUB_HOSTS,
+  DOCKER_HUB_SERVER_URL,
+  helperServerUrl,
+  runCredentialHelper,
+} from "../src/credential-helper.ts";
+import { formatGoDuration, parseGoDuration } from "../src/duration.ts";
+import { parseHost } from "../src/image.ts";
+import { describeJsonError, parseJson } from "../src/json.ts";
+import { describeIssues } from "../src/validation.ts";
+import { parseOptions } from "./options.ts";
+import {
+  BackendError,
+  type Backend,
+  type BackendContext,
+  type BackendFactory,
+  type Credential,
+  type ImageTarget,
+} from "./types.ts";
+
+/** A Go duration option, emitted in canonical form ("90s" -> "1m30s"). */
+export function goDurationOption(defaultValue: string, { positive }: { positive: boolean }) {
+  return v.optional(
+    v.pipe(
+      v.string(),
+      v.check((text) => parseGoDuration(text) !== null, 'is not a Go duration (like "5m" or "10s")'),
+      v.check(
+        (text) => (positive ? (parseGoDuration(text) ?? 0n) > 0n : (parseGoDuration(text) ?? 0n) >= 0n),
+        positive ? "must be greater than zero" : "must not be negative",
+      ),
+      v.transform((text) => formatGoDuration(parseGoDuration(text) ?? 0n)),
+    ),
+    defaultValue,
+  );
+}
+
+/** Milliseconds of a canonical Go duration (rounded up, so "1ns" is not "no time at all"). */
+export function durationMs(duration: string): number {
+  const nanos = parseGoDuration(duration) ?? 0n;
+  return Number((nanos + 999_999n) / 1_000_000n);
+}
+
+const DockerConfigOptions = v.strictObject({
+  files: v.optional(
+    v.array(v.pipe(v.string(), v.check((path) => isAbsolute(path), "must hold absolute paths"))),
+  ),
+  cacheDuration: goDurationOption("5m", { positive: false }),
+  helperTimeout: goDurationOption("10s", { positive: true }),
+});
+
+// valibot's object and record schemas accept arrays; Go's decoder does not.
+const jsonObject = <S extends v.GenericSchema>(schema: S) =>
+  v.pipe(
+    v.unknown(),
+    v.check((value) => typeof value === "object" && value !== null && !Array.isArray(value), "must be an object"),
+    schema,
+  );
+// Go decodes JSON null into a field as "absent", so null is accepted wherever a value is optional.
+const text = v.nullish(v.string());
+// docker/cli types.AuthConfig; "email" (legacy) and "serveraddress" are read by nobody here, and
+// unknown fields are ignored as Go's decoder ignores them.
+const AuthEntry = v.nullish(
+  jsonObject(v.object({ auth: text, username: text, password: text, identitytoken: text, registrytoken: text })),
+);
+// Unknown top-level keys (psFormat, currentContext, plugins, proxies, detachKeys, …) are allowed.
+const ConfigFile = jsonObject(
+  v.object({
+    auths: v.nullish(jsonObject(v.record(v.string(), AuthEntry))),
+    credHelpers: v.nullish(jsonObject(v.record(v.string(), v.string()))),
+    credsStore: text,
+  }),
+);
+type ConfigFile = v.InferOutput<typeof ConfigFile>;
+type AuthEntry = v.InferOutput<typeof AuthEntry>;
+
+/**
+ * The files read when the `files` option is absent, in order. Variables come only from `env`;
+ * an unset or empty variable drops its entry (Go's os.Getenv(x) != "" tests).
+ */
+export function defaultConfigFiles(env: Readonly<Record<string, string | undefined>>): string[] {
+  const get = (name: string) => (env[name] === "" ? undefined : env[name]);
+  const home = get("HOME");
+  const files: (string | undefined)[] = [
+    get("REGISTRY_AUTH_FILE"),
+    // docker/cli config.Dir(): $DOCKER_CONFIG, else ~/.docker
+    get("DOCKER_CONFIG") !== undefined
+      ? join(get("DOCKER_CONFIG") as string, "config.json")
+      : home !== undefined
+        ? join(home, ".docker", "config.json")
+        : undefined,
+    // containers/image pkg/docker/config: ${XDG_RUNTIME_DIR}/containers/auth.json, then
+    // ${XDG_CONFIG_HOME:-$HOME/.config}/containers/auth.json
+    get("XDG_RUNTIME_DIR") !== undefined ? join(get("XDG_RUNTIME_DIR") as string, "containers", "auth.json") : undefined,
+    get("XDG_CONFIG_HOME") !== undefined
+      ? join(get("XDG_CONFIG_HOME") as string, "containers", "auth.json")
+      : home !== undefined
+        ? join(home, ".config", "containers", "auth.json")
+        : undefined,
+    // The kubelet's old keyring search path (credentialprovider/config.go): its root directory
+    // and "/.docker".
+    "/var/lib/kubelet/config.json",
+    "/.docker/config.json",
+  ];
+  return [...new Set(files.filter((file): file is string => file !== undefined))];
+}
+
+/**
+ * A config key as registry and namespace: scheme stripped, a "/v1" or "/v2" API path and trailing
+ * slashes dropped, other paths kept (kubelet BasicDockerKeyring.Add). Hosts are lower-cased and
+ * every Docker Hub alias becomes "docker.io". null when the host is not a host at all.
+ */
+export function normalizeConfigKey(key: string): { registry: string; path: string } | null {
+  const rest = key.replace(/^https?:\/\//i, "");
+  const slash = rest.indexOf("/");
+  const host = slash === -1 ? rest : rest.slice(0, slash);
+  let path = slash === -1 ? "" : rest.slice(slash).replace(/\/+$/, "");
+  if (path === "/v1" || path === "/v2") path = "";
+  else if (path.startsWith("/v1/") || path.startsWith("/v2/")) path = path.slice(3);
+  let lookupHost: string;
+  try {
+    lookupHost = parseHost(host).lookupHost;
+  } catch {
+    return null;
+  }
+  return { registry: DOCKER_HUB_HOSTS.has(lookupHost) ? "docker.io" : lookupHost, path };
+}
+
+type EntryCredential = { kind: "credential"; credential: Credential } | { kind: "token" } | { kind: "empty" };
+
+/** What one auths entry holds. Throws (without the value) when `auth` cannot be decoded. */
+function entryCredential(entry: AuthEntry, describe: string): EntryCredential {
+  let credential: Credential | null = null;
+  if (entry?.auth) {
+    // docker/cli configfile decodeAuth: base64 of "user:password", split at the first colon.
+    // Padding is optional here (hand-written entries often lack it).
+    const encoded = entry.auth;
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded) || encoded.replace(/=+$/, "").length % 4 === 1) {
+      throw new BackendError(`${describe}: "auth" is not valid base64`);
+    }
+    const decoded = Buffer.from(encoded, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon === -1) throw new BackendError(`${describe}: "auth" does not decode to user:password`);
+    credential = { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  } else if (entry?.username || entry?.password) {
+    credential = { username: entry.username ?? "", password: entry.password ?? "" };
+  }
+  // docker login against a token-issuing registry writes auth "user:" beside an identitytoken:
+  // without the token that user has no password, so it is a token entry.
+  const hasToken = Boolean(entry?.identitytoken || entry?.registrytoken);
+  if (credential && (credential.password !== "" || !hasToken)) return { kind: "credential", credential };
+  return hasToken ? { kind: "token" } : { kind: "empty" };
+}
+
+interface Source {
+  /** "DOCKER_AUTH_CONFIG" or the file's path: named in logs, never its content. */
+  label: string;
+  /** The text, or null when the file does not exist. Throws BackendError when unreadable. */
+  read(): string | null;
+}
+
+export const createDockerConfigBackend: BackendFactory = (name, options, context): Backend => {
+  const parsedOptions = parseOptions(name, DockerConfigOptions, options);
+  const { cacheDuration, helperTimeout } = parsedOptions;
+  const files = parsedOptions.files ?? defaultConfigFiles(context.env);
+  const helperOptions = { env: context.env, timeoutMs: durationMs(helperTimeout), timeoutText: helperTimeout };
+
+  const sources = (): Source[] => {
+    const list: Source[] = [];
+    const inline = context.env.DOCKER_AUTH_CONFIG;
+    if (inline !== undefined && inline !== "") list.push({ label: "DOCKER_AUTH_CONFIG", read: () => inline });
+    for (const path of files) list.push({ label: path, read: () => readConfigFile(path) });
+    return list;
+  };
+
+  return {
+    name,
+    async lookup(target) {
+      const broken: string[] = [];
+      for (const source of sources()) {
+        try {
+          const content = source.read();
+          if (content === null) {
+            context.debug(`${name}: ${source.label} not found`);
+            continue;
+          }
+          context.debug(`${name}: reading ${source.label}`);
+          const config = parseConfig(source.label, content);
+          const answer = await answerFromConfig(config, target, source.label, name, context, helperOptions);
+          if (answer === null) {
+            context.debug(`${name}: ${source.label} has no credentials for ${target.host}`);
+            continue;
+          }
+          const helperNote = answer.helper === null ? "" : ` (helper ${answer.helper})`;
+          return {
+            auth: answer.auth,
+            source: `${name} ${source.label}${helperNote}`,
+            cacheDuration,
+            cacheKeyType: "Registry",
+          };
+        } catch (error) {
+          if (!(error instanceof BackendError)) throw error;
+          // A broken source does not hide the next one; it is reported and skipped.
+          context.warn(`${name}: ${error.message}`);
+          broken.push(source.label);
+        }
+      }
+      if (broken.length > 0) {
+        throw new BackendError(`no credentials for ${target.host}, and broken sources were skipped: ${broken.join(", ")}`);
+      }
+      return null;
+    },
+  };
+};
+
+function readConfigFile(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
+    if (code === "EISDIR") throw new BackendError(`${path} is a directory, not a file`);
+    if (code === "EACCES" || code === "EPERM") throw new BackendError(`${path} cannot be read: permission denied`);
+    throw new BackendError(`${path} cannot be read (${code ?? "unknown error"})`);
+  }
+}
+
+function parseConfig(label: string, content: string): ConfigFile {
+  // docker/cli LoadFromReader accepts an empty file (io.EOF) as an empty configuration.
+  if (content.trim() === "") return {};
+  const json = parseJson(content);
+  if (!json.ok) throw new BackendError(`${label}: ${describeJsonError(json)}`);
+  const parsed = v.safeParse(ConfigFile, json.value);
+  if (!parsed.success) throw new BackendError(`${label}: ${describeIssues(parsed.issues)}`);
+  return parsed.output;
+}
+
+interface Answer {
+  auth: Record<string, Credential>;
+  /** The helper that answered (part of) it, for the hit's source. */
+  helper: string | null;
+}
+
+async function answerFromConfig(
+  config: ConfigFile,
+  target: ImageTarget,
+  label: string,
+  name: string,
+  context: BackendContext,
+  helperOptions: Parameters<typeof runCredentialHelper>[2],
+): Promise<Answer | null> {
+  const isHub = DOCKER_HUB_HOSTS.has(target.lookupHost);
+  const registry = isHub ? "docker.io" : target.lookupHost;
+  // Keys as the kubelet matches them: the image's own host spelling; Docker Hub as "docker.io",
+  // which is how the kubelet names every Hub image.
+  const keyHost = isHub ? "docker.io" : target.host;
+
+  const askHelper = async (helper: string, kind: string): Promise<Credential | null> => {
+    const serverUrl = helperServerUrl(target);
+    context.debug(`${name}: ${label}: asking ${kind} helper ${helper} for ${serverUrl}`);
+    let answer;
+    try {
+      answer = await runCredentialHelper(helper, serverUrl, helperOptions);
+    } catch (error) {
+      if (error instanceof CredentialHelperError) throw new BackendError(`${label}: ${kind}: ${error.message}`);
+      throw error;
+    }
+    if (answer.kind === "identity-token") {
+      context.warn(
+        `${name}: ${label}: helper ${helper} holds an identity token for ${serverUrl}, which the kubelet cannot use; skipped`,
+      );
+      return null;
+    }
+    if (answer.kind === "not-found") return null;
+    return { username: answer.username, password: answer.secret };
+  };
+
+  // 1. credHelpers for this registry beat everything else in the file.
+  const helperKey = Object.keys(config.credHelpers ?? {}).find((key) => {
+    const normalized = normalizeConfigKey(key);
+    return normalized?.registry === registry && normalized.path === "" && config.credHelpers?.[key] !== "";
+  });
+  if (helperKey !== undefined) {
+    const helper = config.credHelpers?.[helperKey] as string;
+    const credential = await askHelper(helper, "credHelpers");
+    return credential === null ? null : { auth: { [keyHost]: credential }, helper };
+  }
+
+  // 2. Every auths entry of the registry, grouped by namespace path. Within a group the key
+  //    written exactly as the registry ("registry.example.org", or Docker's own Hub key) comes
+  //    first, then the others in file order (docker/cli fileStore.Get: exact key, then any key
+  //    whose hostname matches).
+  const groups = new Map<string, { key: string; entry: AuthEntry; exact: boolean }[]>();
+  for (const [key, entry] of Object.entries(config.auths ?? {})) {
+    const normalized = normalizeConfigKey(key);
+    if (normalized?.registry !== registry) continue;
+    const exact = isHub
+      ? key === DOCKER_HUB_SERVER_URL || key === `docker.io${normalized.path}`
+      : key.toLowerCase() === `${registry}${normalized.path}`;
+    const group = groups.get(normalized.path) ?? [];
+    group.push({ key, entry, exact });
+    groups.set(normalized.path, group);
+  }
+  const auth: Record<string, Credential> = {};
+  for (const [path, group] of groups) {
+    group.sort((a, b) => Number(b.exact) - Number(a.exact));
+    for (const { key, entry } of group) {
+      const found = entryCredential(entry, `${label}: auths entry "${key}"`);
+      if (found.kind === "token") {
+        context.warn(
+          `${name}: ${label}: auths entry "${key}" holds only an identity or registry token, which the kubelet cannot use; skipped`,
+        );
+      }
+      if (found.kind === "credential") {
+        auth[`${keyHost}${path}`] = found.credential;
+        break;
+      }
+    }
+  }
+
+  // 3. credsStore for the registry key when auths had no credentials for it (docker login writes
+  //    an empty {} entry beside a credsStore; that entry is not a match).
+  let helper: string | null = null;
+  if (!(keyHost in auth) && config.credsStore) {
+    const credential = await askHelper(config.credsStore, "credsStore");
+    if (credential !== null) {
+      auth[keyHost] = credential;
+      helper = config.credsStore;
+    }
+  }
+  return Object.keys(auth).length === 0 ? null : { auth, helper };
+}

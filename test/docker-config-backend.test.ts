@@ -1,0 +1,787 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createDockerConfigBackend, defaultConfigFiles, normalizeConfigKey } from "../backends/docker-config.ts";
+import { BackendError, BackendOptionsError, type Credential } from "../backends/types.ts";
+import { parseImage } from "../src/image.ts";
+import { urlsMatch } from "../src/match.ts";
+import { recordingContext } from "./support/context.ts";
+import { createPassStore, type PassStore } from "./support/pass-store.ts";
+
+const SECRET = "docker-config-secret-do-not-print";
+let dir: string;
+let bin: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "gcp-docker-config-"));
+  bin = join(dir, "bin");
+  mkdirSync(bin);
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const b64 = (text: string) => Buffer.from(text).toString("base64");
+/** An auths entry as `docker login` and `podman login` write it. */
+const login = (user: string, password = SECRET) => ({ auth: b64(`${user}:${password}`) });
+
+/** Writes a config file under the temp dir (a string is written as is) and returns its path. */
+function put(name: string, content: unknown): string {
+  const path = join(dir, name);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content, null, 2));
+  return path;
+}
+
+/** A fake docker-credential-<name> on the temp PATH; FAKE_DIR and FAKE_SECRET are in its env. */
+function fake(name: string, script: string): void {
+  writeFileSync(join(bin, `docker-credential-${name}`), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+}
+const answering = (user: string) =>
+  `cat > "$FAKE_DIR/stdin"; printf '{"ServerURL":"x","Username":"${user}","Secret":"%s"}' "$FAKE_SECRET"`;
+
+function testEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: `${bin}:/usr/bin:/bin`, FAKE_DIR: dir, FAKE_SECRET: SECRET, ...extra };
+}
+
+async function lookup(image: string, options: Record<string, unknown>, env = testEnv()) {
+  const context = recordingContext(env);
+  const backend = createDockerConfigBackend("docker-config", options, context);
+  let result: { hit: Awaited<ReturnType<typeof backend.lookup>>; error: Error | null };
+  try {
+    result = { hit: await backend.lookup(parseImage(image)), error: null };
+  } catch (error) {
+    result = { hit: null, error: error as Error };
+  }
+  for (const message of context.messages) expect(message).not.toContain(SECRET);
+  expect(result.error?.message ?? "").not.toContain(SECRET);
+  return { ...result, messages: context.messages, warnings: context.messages.filter((m) => m.startsWith("warn:")) };
+}
+
+/**
+ * The credential the kubelet would use for an image: every key that URLsMatch accepts, most
+ * specific first (keyring.go reverse-sorts its index), the first one tried.
+ */
+function kubeletChoice(auth: Record<string, Credential>, image: string): string | null {
+  const keys = Object.keys(auth)
+    .filter((key) => urlsMatch(key, image))
+    .sort()
+    .reverse();
+  return keys[0] === undefined ? null : (auth[keys[0]]?.username ?? null);
+}
+
+interface Case {
+  name: string;
+  config: unknown;
+  /** The image as the kubelet sends it. */
+  image: string;
+  /** Expected auth: key -> username (password SECRET unless `passwords`), or null for a miss. */
+  auth?: Record<string, string> | null;
+  passwords?: Record<string, string>;
+  /** Images of the same registry -> the username the kubelet would pick (default: `image` -> the only one). */
+  choose?: Record<string, string | null>;
+  /** A broken source: the warning's reason. */
+  broken?: RegExp;
+  warn?: RegExp;
+}
+
+const CASES: Case[] = [
+  // --- what `docker login` writes (~/.docker/config.json)
+  {
+    name: "docker login: host key",
+    config: { auths: { "registry.example.org": login("alice") } },
+    image: "registry.example.org/team/app",
+    auth: { "registry.example.org": "alice" },
+  },
+  {
+    name: "docker login: host and port",
+    config: { auths: { "registry.example.org:5000": login("alice") } },
+    image: "registry.example.org:5000/app",
+    auth: { "registry.example.org:5000": "alice" },
+  },
+  {
+    name: "a host:port key does not serve the host without port",
+    config: { auths: { "registry.example.org:5000": login("alice") } },
+    image: "registry.example.org/app",
+    auth: null,
+  },
+  {
+    name: "a host key does not serve the host with a port (the kubelet wants equal ports)",
+    config: { auths: { "registry.example.org": login("alice") } },
+    image: "registry.example.org:5000/app",
+    auth: null,
+  },
+  {
+    name: "docker login to Docker Hub: https://index.docker.io/v1/",
+    config: { auths: { "https://index.docker.io/v1/": login("hubuser") } },
+    image: "docker.io/library/nginx",
+    auth: { "docker.io": "hubuser" },
+  },
+  {
+    name: "docker login beside a credsStore leaves an empty entry: not a match",
+    config: { auths: { "registry.example.org": {} } },
+    image: "registry.example.org/app",
+    auth: null,
+  },
+  {
+    name: "docker login to a token registry: auth 'user:' plus identitytoken is skipped with a warning",
+    config: { auths: { "registry.example.org": { auth: b64("alice:"), identitytoken: SECRET } } },
+    image: "registry.example.org/app",
+    auth: null,
+    warn: /auths entry "registry.example.org" holds only an identity or registry token/,
+  },
+  {
+    name: "other top-level keys docker writes are allowed",
+    config: {
+      auths: { "registry.example.org": login("alice") },
+      psFormat: "table {{.ID}}",
+      currentContext: "default",
+      plugins: { buildx: { default: "true" } },
+      proxies: { default: { httpProxy: "http://proxy:3128" } },
+      detachKeys: "ctrl-e,e",
+      HttpHeaders: { "User-Agent": "x" },
+      aliases: { builder: "buildx" },
+    },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "alice" },
+  },
+  // --- what `podman login` writes (auth.json)
+  {
+    name: "podman login to Docker Hub: docker.io",
+    config: { auths: { "docker.io": login("podman") } },
+    image: "docker.io/library/nginx",
+    auth: { "docker.io": "podman" },
+  },
+  {
+    name: "podman login with a repository namespace only",
+    config: { auths: { "quay.io/org/repo": login("repo") } },
+    image: "quay.io/org/repo",
+    auth: { "quay.io/org/repo": "repo" },
+    choose: { "quay.io/org/repo": "repo", "quay.io/org/other": null },
+  },
+  {
+    name: "namespaces: every key of the registry, the kubelet picks the most specific",
+    config: {
+      auths: {
+        "registry.example.org": login("base"),
+        "registry.example.org/team": login("team"),
+        "registry.example.org/team/special": login("special"),
+        "other.example.org/team": login("other"),
+        "registry.example.org:5000/team": login("port"),
+      },
+    },
+    image: "registry.example.org/team/app",
+    auth: {
+      "registry.example.org": "base",
+      "registry.example.org/team": "team",
+      "registry.example.org/team/special": "special",
+    },
+    choose: {
+      "registry.example.org/team/app": "team",
+      "registry.example.org/team/special/app": "special",
+      "registry.example.org/elsewhere/app": "base",
+    },
+  },
+  {
+    name: "Docker Hub namespaces are emitted under docker.io",
+    config: { auths: { "https://index.docker.io/v1/": login("hub"), "docker.io/myorg": login("myorg") } },
+    image: "docker.io/myorg/app",
+    auth: { "docker.io": "hub", "docker.io/myorg": "myorg" },
+    choose: { "docker.io/myorg/app": "myorg", "docker.io/library/nginx": "hub" },
+  },
+  // --- key spellings and hand edits
+  {
+    name: "https URL with /v1/",
+    config: { auths: { "https://registry.example.org/v1/": login("alice") } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "alice" },
+  },
+  {
+    name: "http URL",
+    config: { auths: { "http://registry.example.org": login("alice") } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "alice" },
+  },
+  {
+    name: "https URL with port and /v2/",
+    config: { auths: { "https://registry.example.org:5000/v2/": login("alice") } },
+    image: "registry.example.org:5000/app",
+    auth: { "registry.example.org:5000": "alice" },
+  },
+  {
+    name: "a trailing slash",
+    config: { auths: { "registry.example.org/": login("alice") } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "alice" },
+  },
+  {
+    name: "an https URL with a namespace keeps the namespace",
+    config: { auths: { "https://registry.example.org/v2/team/": login("team") } },
+    image: "registry.example.org/team/app",
+    auth: { "registry.example.org/team": "team" },
+  },
+  {
+    name: "hosts compare case-insensitively; keys use the image's own spelling",
+    config: { auths: { "REGISTRY.Example.org": login("alice") } },
+    image: "Registry.Example.ORG/app",
+    auth: { "Registry.Example.ORG": "alice" },
+  },
+  {
+    name: "Docker Hub alias index.docker.io",
+    config: { auths: { "index.docker.io": login("hub") } },
+    image: "docker.io/library/nginx",
+    auth: { "docker.io": "hub" },
+  },
+  {
+    name: "Docker Hub alias registry-1.docker.io",
+    config: { auths: { "https://registry-1.docker.io": login("hub") } },
+    image: "docker.io/library/nginx",
+    auth: { "docker.io": "hub" },
+  },
+  {
+    name: "Docker Hub keys do not serve other registries",
+    config: { auths: { "https://index.docker.io/v1/": login("hub") } },
+    image: "registry.example.org/app",
+    auth: null,
+  },
+  {
+    name: "the key spelled as the registry wins over an URL for the same registry",
+    config: { auths: { "https://registry.example.org/v1/": login("url"), "registry.example.org": login("exact") } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "exact" },
+  },
+  {
+    name: "Docker's own Hub key wins over an alias",
+    config: { auths: { "index.docker.io": login("alias"), "https://index.docker.io/v1/": login("docker") } },
+    image: "docker.io/library/nginx",
+    auth: { "docker.io": "docker" },
+  },
+  {
+    name: "an empty entry does not hide another spelling that has credentials",
+    config: { auths: { "registry.example.org": {}, "https://registry.example.org": login("alice") } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "alice" },
+  },
+  {
+    name: "IPv6 literal with port",
+    config: { auths: { "[::1]:5000": login("v6") } },
+    image: "[::1]:5000/app",
+    auth: { "[::1]:5000": "v6" },
+  },
+  {
+    name: "keys that are not hosts are ignored",
+    config: { auths: { "not a host!": login("junk"), "registry.example.org": login("alice") } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "alice" },
+  },
+  // --- entry fields
+  {
+    name: "auth without base64 padding",
+    config: { auths: { "registry.example.org": { auth: b64(`bob:${SECRET}x`).replace(/=+$/, "") } } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "bob" },
+    passwords: { "registry.example.org": `${SECRET}x` },
+  },
+  {
+    name: "auth is split at the first colon",
+    config: { auths: { "registry.example.org": login("carol", `pa:ss:${SECRET}`) } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "carol" },
+    passwords: { "registry.example.org": `pa:ss:${SECRET}` },
+  },
+  {
+    name: "auth wins over username and password",
+    config: { auths: { "registry.example.org": { ...login("fromauth"), username: "fields", password: "other" } } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "fromauth" },
+  },
+  {
+    name: "username and password fields (hand edit)",
+    config: { auths: { "registry.example.org": { username: "fields", password: SECRET } } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "fields" },
+  },
+  {
+    name: "legacy email and serveraddress fields are ignored",
+    config: {
+      auths: { "registry.example.org": { ...login("alice"), email: "a@example.org", serveraddress: "registry.example.org" } },
+    },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "alice" },
+  },
+  {
+    name: "an entry with only an email is not a match",
+    config: { auths: { "registry.example.org": { email: "a@example.org" } } },
+    image: "registry.example.org/app",
+    auth: null,
+  },
+  {
+    name: "identitytoken only: skipped with a warning",
+    config: { auths: { "registry.example.org": { identitytoken: SECRET } } },
+    image: "registry.example.org/app",
+    auth: null,
+    warn: /holds only an identity or registry token, which the kubelet cannot use; skipped/,
+  },
+  {
+    name: "registrytoken only: skipped with a warning",
+    config: { auths: { "registry.example.org": { registrytoken: SECRET } } },
+    image: "registry.example.org/app",
+    auth: null,
+    warn: /holds only an identity or registry token/,
+  },
+  {
+    name: "a token entry for a namespace does not hide the registry's credentials",
+    config: { auths: { "registry.example.org": login("alice"), "registry.example.org/team": { identitytoken: SECRET } } },
+    image: "registry.example.org/team/app",
+    auth: { "registry.example.org": "alice" },
+    choose: { "registry.example.org/team/app": "alice" },
+    warn: /auths entry "registry.example.org\/team" holds only/,
+  },
+  {
+    name: "JSON nulls read as absent (Go's decoder)",
+    config: { auths: { "registry.example.org": null }, credHelpers: null, credsStore: null },
+    image: "registry.example.org/app",
+    auth: null,
+  },
+  { name: "an empty file is an empty configuration", config: "", image: "registry.example.org/app", auth: null },
+  { name: "an empty object", config: {}, image: "registry.example.org/app", auth: null },
+  {
+    name: "a broken entry for another registry does not break this one",
+    config: { auths: { "other.example.org": { auth: "!!!" }, "registry.example.org": login("alice") } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "alice" },
+  },
+  // --- broken files
+  {
+    name: "invalid JSON: line and column, no content",
+    config: `{\n  "auths": {\n    "registry.example.org": { "auth": "${b64(`a:${SECRET}`)}" }\n  \n`,
+    image: "registry.example.org/app",
+    broken: /invalid JSON at line 5, column 1: unexpected end of input/,
+  },
+  {
+    name: "a secret in the wrong place in invalid JSON is not quoted",
+    config: `{"auths": {"registry.example.org": {"password": ${SECRET}}}}`,
+    image: "registry.example.org/app",
+    broken: /invalid JSON at line 1, column 49: unexpected character$/,
+  },
+  {
+    name: "auths of the wrong type",
+    config: { auths: ["registry.example.org"] },
+    image: "registry.example.org/app",
+    broken: /field "auths" must be an object/,
+  },
+  {
+    name: "credHelpers of the wrong type",
+    config: { credHelpers: { "registry.example.org": 1 } },
+    image: "registry.example.org/app",
+    broken: /field "credHelpers.registry.example.org" must be a string/,
+  },
+  {
+    name: "credsStore of the wrong type",
+    config: { credsStore: true },
+    image: "registry.example.org/app",
+    broken: /field "credsStore" must be a string/,
+  },
+  {
+    name: "a password of the wrong type",
+    config: { auths: { "registry.example.org": { username: "alice", password: 12345 } } },
+    image: "registry.example.org/app",
+    broken: /field "auths.registry.example.org.password" must be a string/,
+  },
+  {
+    name: "an entry of the wrong type",
+    config: { auths: { "registry.example.org": [login("alice")] } },
+    image: "registry.example.org/app",
+    broken: /field "auths.registry.example.org" must be an object/,
+  },
+  {
+    name: "an array is not a configuration",
+    config: [{ auths: { "registry.example.org": login("alice") } }],
+    image: "registry.example.org/app",
+    broken: /the document must be an object/,
+  },
+  {
+    name: "the document is not an object",
+    config: `"${SECRET}"`,
+    image: "registry.example.org/app",
+    broken: /the document must be an object/,
+  },
+  {
+    name: "auth that is not base64",
+    config: { auths: { "registry.example.org": { auth: `${SECRET}!` } } },
+    image: "registry.example.org/app",
+    broken: /auths entry "registry.example.org": "auth" is not valid base64/,
+  },
+  {
+    name: "auth without a colon",
+    config: { auths: { "registry.example.org": { auth: b64(SECRET) } } },
+    image: "registry.example.org/app",
+    broken: /auths entry "registry.example.org": "auth" does not decode to user:password/,
+  },
+];
+
+describe("docker-config backend: config files as docker login, podman login and people write them", () => {
+  for (const c of CASES) {
+    test(c.name, async () => {
+      const path = put("config.json", c.config);
+      const { hit, error, warnings } = await lookup(c.image, { files: [path] });
+      if (c.broken) {
+        expect(hit).toBeNull();
+        expect(error).toBeInstanceOf(BackendError);
+        expect(error?.message).toBe(`no credentials for ${parseImage(c.image).host}, and broken sources were skipped: ${path}`);
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toStartWith(`warn: docker-config: ${path}: `);
+        expect(warnings[0]).toMatch(c.broken);
+        return;
+      }
+      expect(error).toBeNull();
+      if (c.warn) expect(warnings.some((w) => c.warn?.test(w))).toBe(true);
+      else expect(warnings).toEqual([]);
+      if (c.auth === null || c.auth === undefined) {
+        expect(hit).toBeNull();
+        return;
+      }
+      const expected = Object.fromEntries(
+        Object.entries(c.auth).map(([key, username]) => [key, { username, password: c.passwords?.[key] ?? SECRET }]),
+      );
+      expect(hit).toEqual({
+        auth: expected,
+        source: `docker-config ${path}`,
+        cacheDuration: "5m0s",
+        cacheKeyType: "Registry",
+      });
+      const only = Object.values(c.auth);
+      const choose = c.choose ?? { [c.image]: only.length === 1 ? (only[0] ?? null) : null };
+      for (const [image, username] of Object.entries(choose)) {
+        expect({ image, username: kubeletChoice(hit?.auth ?? {}, image) }).toEqual({ image, username });
+      }
+    });
+  }
+});
+
+describe("normalizeConfigKey", () => {
+  test("scheme, API version path and trailing slashes go; namespaces stay; hosts lower-cased", () => {
+    expect(normalizeConfigKey("https://Registry.Example.org:5000/v2/")).toEqual({ registry: "registry.example.org:5000", path: "" });
+    expect(normalizeConfigKey("HTTP://registry.example.org/v1")).toEqual({ registry: "registry.example.org", path: "" });
+    expect(normalizeConfigKey("registry.example.org/Team/app/")).toEqual({ registry: "registry.example.org", path: "/Team/app" });
+    expect(normalizeConfigKey("https://index.docker.io/v1/")).toEqual({ registry: "docker.io", path: "" });
+    expect(normalizeConfigKey("registry-1.docker.io/org")).toEqual({ registry: "docker.io", path: "/org" });
+    expect(normalizeConfigKey("docker.io:443")).toEqual({ registry: "docker.io:443", path: "" });
+    expect(normalizeConfigKey("")).toBeNull();
+    expect(normalizeConfigKey("../etc")).toBeNull();
+  });
+});
+
+describe("docker-config backend: options", () => {
+  const create = (options: unknown) => () => createDockerConfigBackend("dc", options, recordingContext());
+
+  test("defaults, canonical durations and rejected values", async () => {
+    const path = put("config.json", { auths: { "registry.example.org": login("alice") } });
+    expect((await lookup("registry.example.org/app", { files: [path], cacheDuration: "90s" })).hit?.cacheDuration).toBe("1m30s");
+    expect((await lookup("registry.example.org/app", { files: [path], cacheDuration: "0s" })).hit?.cacheDuration).toBe("0s");
+    expect(create({ file: [path] })).toThrow('backend "dc": unknown field "file"');
+    expect(create({ files: "a.json" })).toThrow('field "files" must be an array');
+    expect(create({ files: ["relative/config.json"] })).toThrow("must hold absolute paths");
+    expect(create({ cacheDuration: "5 minutes" })).toThrow("is not a Go duration");
+    expect(create({ cacheDuration: "-5m" })).toThrow("must not be negative");
+    expect(create({ helperTimeout: "0s" })).toThrow("must be greater than zero");
+    expect(create(undefined)).not.toThrow();
+    expect(() => createDockerConfigBackend("dc", {}, recordingContext())).not.toThrow(BackendOptionsError);
+  });
+});
+
+describe("docker-config backend: sources", () => {
+  test("the default file list, from the given environment only", () => {
+    expect(
+      defaultConfigFiles({
+        REGISTRY_AUTH_FILE: "/run/auth.json",
+        DOCKER_CONFIG: "/etc/docker-config",
+        HOME: "/root",
+        XDG_RUNTIME_DIR: "/run/user/0",
+        XDG_CONFIG_HOME: "/xdg",
+      }),
+    ).toEqual([
+      "/run/auth.json",
+      "/etc/docker-config/config.json",
+      "/run/user/0/containers/auth.json",
+      "/xdg/containers/auth.json",
+      "/var/lib/kubelet/config.json",
+      "/.docker/config.json",
+    ]);
+    expect(defaultConfigFiles({ HOME: "/root" })).toEqual([
+      "/root/.docker/config.json",
+      "/root/.config/containers/auth.json",
+      "/var/lib/kubelet/config.json",
+      "/.docker/config.json",
+    ]);
+    // Empty variables count as unset; a file named twice is read once.
+    expect(defaultConfigFiles({ HOME: "/", REGISTRY_AUTH_FILE: "", DOCKER_CONFIG: "", XDG_CONFIG_HOME: "" })).toEqual([
+      "/.docker/config.json",
+      "/.config/containers/auth.json",
+      "/var/lib/kubelet/config.json",
+    ]);
+    expect(defaultConfigFiles({})).toEqual(["/var/lib/kubelet/config.json", "/.docker/config.json"]);
+  });
+
+  test("without `files`, the default list is read from context.env", async () => {
+    const home = join(dir, "home");
+    put("home/.docker/config.json", { auths: { "registry.example.org": login("home") } });
+    put("docker-config/config.json", { auths: { "registry.example.org": login("docker-config") } });
+    put("run/containers/auth.json", { auths: { "other.example.org": login("runtime") } });
+    const registryAuthFile = put("auth.json", { auths: { "third.example.org": login("registry-auth-file") } });
+
+    const env = testEnv({ HOME: home, XDG_RUNTIME_DIR: join(dir, "run"), REGISTRY_AUTH_FILE: registryAuthFile });
+    const first = await lookup("third.example.org/app", {}, env);
+    expect(first.hit?.source).toBe(`docker-config ${registryAuthFile}`);
+    const fromHome = await lookup("registry.example.org/app", {}, env);
+    expect(fromHome.hit?.source).toBe(`docker-config ${join(home, ".docker/config.json")}`);
+    const fromDockerConfig = await lookup("registry.example.org/app", {}, { ...env, DOCKER_CONFIG: join(dir, "docker-config") });
+    expect(fromDockerConfig.hit?.auth["registry.example.org"]?.username).toBe("docker-config");
+    const fromRuntime = await lookup("other.example.org/app", {}, env);
+    expect(fromRuntime.hit?.source).toBe(`docker-config ${join(dir, "run/containers/auth.json")}`);
+  });
+
+  test("DOCKER_AUTH_CONFIG comes first, even when `files` is set", async () => {
+    const path = put("config.json", { auths: { "registry.example.org": login("file"), "other.example.org": login("file") } });
+    const env = testEnv({ DOCKER_AUTH_CONFIG: JSON.stringify({ auths: { "registry.example.org": login("env") } }) });
+    const { hit } = await lookup("registry.example.org/app", { files: [path] }, env);
+    expect(hit?.auth).toEqual({ "registry.example.org": { username: "env", password: SECRET } });
+    expect(hit?.source).toBe("docker-config DOCKER_AUTH_CONFIG");
+    // Without an entry there, the files answer.
+    expect((await lookup("other.example.org/app", { files: [path] }, env)).hit?.source).toBe(`docker-config ${path}`);
+    // Empty means unset.
+    const empty = await lookup("registry.example.org/app", { files: [path] }, testEnv({ DOCKER_AUTH_CONFIG: "" }));
+    expect(empty.hit?.source).toBe(`docker-config ${path}`);
+  });
+
+  test("a broken DOCKER_AUTH_CONFIG is reported without its content, and the files answer", async () => {
+    const path = put("config.json", { auths: { "registry.example.org": login("file") } });
+    const inline = `{"auths":{"registry.example.org":{"auth":"${SECRET}"`;
+    const env = testEnv({ DOCKER_AUTH_CONFIG: inline });
+    const { hit, warnings } = await lookup("registry.example.org/app", { files: [path] }, env);
+    expect(hit?.source).toBe(`docker-config ${path}`);
+    expect(warnings).toEqual([
+      `warn: docker-config: DOCKER_AUTH_CONFIG: invalid JSON at line 1, column ${inline.length + 1}: unexpected end of input`,
+    ]);
+  });
+
+  test("the first source with an entry answers; sources are not merged", async () => {
+    const first = put("first.json", { auths: { "registry.example.org/team": login("team") } });
+    const second = put("second.json", { auths: { "registry.example.org": login("base") } });
+    const { hit } = await lookup("registry.example.org/other/app", { files: [first, second] });
+    expect(hit?.auth).toEqual({ "registry.example.org/team": { username: "team", password: SECRET } });
+    expect(hit?.source).toBe(`docker-config ${first}`);
+  });
+
+  test("missing files and files without the registry are passed over quietly", async () => {
+    const other = put("other.json", { auths: { "other.example.org": login("other") } });
+    const good = put("good.json", { auths: { "registry.example.org": login("good") } });
+    const { hit, warnings, messages } = await lookup("registry.example.org/app", {
+      files: [join(dir, "missing.json"), join(dir, "no-such-dir/config.json"), other, good],
+    });
+    expect(hit?.source).toBe(`docker-config ${good}`);
+    expect(warnings).toEqual([]);
+    expect(messages).toContain(`debug: docker-config: ${join(dir, "missing.json")} not found`);
+    expect(messages).toContain(`debug: docker-config: ${other} has no credentials for registry.example.org`);
+  });
+
+  test("broken sources are reported and skipped; a good one after them answers", async () => {
+    const invalidText = `{"auths": {"registry.example.org": {"auth": "${SECRET}"}}`;
+    const invalid = put("invalid.json", invalidText);
+    const directory = join(dir, "directory.json");
+    mkdirSync(directory);
+    const good = put("good.json", { auths: { "registry.example.org": login("good") } });
+    const { hit, error, warnings } = await lookup("registry.example.org/app", { files: [invalid, directory, good] });
+    expect(error).toBeNull();
+    expect(hit?.source).toBe(`docker-config ${good}`);
+    expect(warnings).toEqual([
+      `warn: docker-config: ${invalid}: invalid JSON at line 1, column ${invalidText.length + 1}: unexpected end of input`,
+      `warn: docker-config: ${directory} is a directory, not a file`,
+    ]);
+  });
+
+  test("no answer and broken sources: an error listing them", async () => {
+    const invalid = put("invalid.json", "{");
+    const directory = join(dir, "directory.json");
+    mkdirSync(directory);
+    const empty = put("empty.json", { auths: {} });
+    const { hit, error } = await lookup("registry.example.org/app", { files: [invalid, empty, directory] });
+    expect(hit).toBeNull();
+    expect(error).toBeInstanceOf(BackendError);
+    expect(error?.message).toBe(
+      `no credentials for registry.example.org, and broken sources were skipped: ${invalid}, ${directory}`,
+    );
+  });
+
+  test("no sources at all is a miss", async () => {
+    expect((await lookup("registry.example.org/app", { files: [] })).hit).toBeNull();
+  });
+});
+
+describe("docker-config backend: credHelpers and credsStore (fake helpers)", () => {
+  test("credHelpers for the host beats auths; the helper gets host[:port] on stdin and the provider's env", async () => {
+    fake("fake", answering("robot"));
+    const path = put("config.json", {
+      auths: { "registry.example.org:5000": login("file") },
+      credHelpers: { "registry.example.org:5000": "fake" },
+    });
+    const { hit } = await lookup("registry.example.org:5000/app", { files: [path] });
+    expect(hit).toEqual({
+      auth: { "registry.example.org:5000": { username: "robot", password: SECRET } },
+      source: `docker-config ${path} (helper fake)`,
+      cacheDuration: "5m0s",
+      cacheKeyType: "Registry",
+    });
+    expect(readFileSync(join(dir, "stdin"), "utf8")).toBe("registry.example.org:5000");
+  });
+
+  test("credHelpers keys are normalised like auths keys; Docker Hub gets Docker's Hub URL", async () => {
+    fake("fake", answering("robot"));
+    const path = put("config.json", { credHelpers: { "https://Registry.Example.org/": "fake", "docker.io": "fake" } });
+    expect((await lookup("registry.example.org/app", { files: [path] })).hit?.auth["registry.example.org"]?.username).toBe("robot");
+    expect(readFileSync(join(dir, "stdin"), "utf8")).toBe("registry.example.org");
+    expect(Object.keys((await lookup("docker.io/library/nginx", { files: [path] })).hit?.auth ?? {})).toEqual(["docker.io"]);
+    expect(readFileSync(join(dir, "stdin"), "utf8")).toBe("https://index.docker.io/v1/");
+  });
+
+  test("credHelpers 'not found' is a miss for the file: no fallback to auths, the next file answers", async () => {
+    fake("nf", `echo "credentials not found in native keychain"; exit 1`);
+    const first = put("first.json", { auths: { "registry.example.org": login("first") }, credHelpers: { "registry.example.org": "nf" } });
+    const second = put("second.json", { auths: { "registry.example.org": login("second") } });
+    const { hit, warnings } = await lookup("registry.example.org/app", { files: [first, second] });
+    expect(hit?.auth["registry.example.org"]?.username).toBe("second");
+    expect(warnings).toEqual([]);
+  });
+
+  test("credHelpers for other hosts are not run", async () => {
+    fake("fake", `touch "$FAKE_DIR/ran"; ${answering("robot")}`);
+    const path = put("config.json", {
+      auths: { "registry.example.org": login("file") },
+      credHelpers: { "other.example.org": "fake", "registry.example.org:5000": "fake" },
+    });
+    expect((await lookup("registry.example.org/app", { files: [path] })).hit?.auth["registry.example.org"]?.username).toBe("file");
+    expect(existsSync(join(dir, "ran"))).toBe(false);
+  });
+
+  test("credsStore answers beside docker login's empty entry", async () => {
+    fake("store", answering("stored"));
+    const path = put("config.json", { auths: { "registry.example.org": {} }, credsStore: "store" });
+    const { hit } = await lookup("registry.example.org/app", { files: [path] });
+    expect(hit?.auth).toEqual({ "registry.example.org": { username: "stored", password: SECRET } });
+    expect(hit?.source).toBe(`docker-config ${path} (helper store)`);
+  });
+
+  test("credsStore is not asked when auths holds credentials for the registry", async () => {
+    fake("store", `touch "$FAKE_DIR/ran"; ${answering("stored")}`);
+    const path = put("config.json", { auths: { "https://registry.example.org/v1/": login("file") }, credsStore: "store" });
+    const { hit } = await lookup("registry.example.org/app", { files: [path] });
+    expect(hit?.auth["registry.example.org"]?.username).toBe("file");
+    expect(hit?.source).toBe(`docker-config ${path}`);
+    expect(existsSync(join(dir, "ran"))).toBe(false);
+  });
+
+  test("credsStore completes namespace entries with the registry key", async () => {
+    fake("store", answering("stored"));
+    const path = put("config.json", { auths: { "registry.example.org/team": login("team") }, credsStore: "store" });
+    const { hit } = await lookup("registry.example.org/team/app", { files: [path] });
+    expect(hit?.auth).toEqual({
+      "registry.example.org/team": { username: "team", password: SECRET },
+      "registry.example.org": { username: "stored", password: SECRET },
+    });
+    expect(kubeletChoice(hit?.auth ?? {}, "registry.example.org/team/app")).toBe("team");
+    expect(kubeletChoice(hit?.auth ?? {}, "registry.example.org/other/app")).toBe("stored");
+  });
+
+  test("credsStore 'not found' (exit 0, empty fields) is a miss", async () => {
+    fake("store", `echo '{"ServerURL":"registry.example.org","Username":"","Secret":""}'`);
+    const path = put("config.json", { auths: { "registry.example.org": {} }, credsStore: "store" });
+    const { hit, error, warnings } = await lookup("registry.example.org/app", { files: [path] });
+    expect({ hit, error, warnings }).toEqual({ hit: null, error: null, warnings: [] });
+  });
+
+  test("an identity token from a helper is skipped with a warning", async () => {
+    fake("tok", `printf '{"ServerURL":"x","Username":"<token>","Secret":"%s"}' "$FAKE_SECRET"`);
+    const path = put("config.json", { credsStore: "tok" });
+    const { hit, error, warnings } = await lookup("registry.example.org/app", { files: [path] });
+    expect(hit).toBeNull();
+    expect(error).toBeNull();
+    expect(warnings).toEqual([
+      `warn: docker-config: ${path}: helper tok holds an identity token for registry.example.org, which the kubelet cannot use; skipped`,
+    ]);
+  });
+
+  test("a missing helper breaks its source; the next source answers", async () => {
+    const first = put("first.json", { credsStore: "nothere" });
+    const second = put("second.json", { auths: { "registry.example.org": login("second") } });
+    const { hit, warnings } = await lookup("registry.example.org/app", { files: [first, second] });
+    expect(hit?.auth["registry.example.org"]?.username).toBe("second");
+    expect(warnings).toEqual([`warn: docker-config: ${first}: credsStore: docker-credential-nothere not found on PATH`]);
+  });
+
+  test("a crashing or junk-printing helper breaks its source without its output in any message", async () => {
+    fake("crash", `echo "$FAKE_SECRET"; exit 2`);
+    fake("junk", `echo "secret=$FAKE_SECRET"`);
+    const crash = put("crash.json", { credHelpers: { "registry.example.org": "crash" } });
+    const junk = put("junk.json", { credsStore: "junk" });
+    const { hit, error, warnings } = await lookup("registry.example.org/app", { files: [crash, junk] });
+    expect(hit).toBeNull();
+    expect(warnings).toEqual([
+      `warn: docker-config: ${crash}: credHelpers: docker-credential-crash get failed with exit status 2`,
+      `warn: docker-config: ${junk}: credsStore: docker-credential-junk get printed invalid JSON at line 1, column 1: unexpected character`,
+    ]);
+    expect(error?.message).toBe(`no credentials for registry.example.org, and broken sources were skipped: ${crash}, ${junk}`);
+  });
+
+  test("a hanging helper is killed with its children after helperTimeout; the next source answers", async () => {
+    fake("hang", `sleep 1000 & echo $! > "$FAKE_DIR/child.pid"; wait`);
+    const first = put("first.json", { credHelpers: { "registry.example.org": "hang" } });
+    const second = put("second.json", { auths: { "registry.example.org": login("second") } });
+    const { hit, warnings } = await lookup("registry.example.org/app", { files: [first, second], helperTimeout: "300ms" });
+    expect(hit?.auth["registry.example.org"]?.username).toBe("second");
+    expect(warnings).toEqual([`warn: docker-config: ${first}: credHelpers: docker-credential-hang did not answer within 300ms`]);
+    const child = Number(readFileSync(join(dir, "child.pid"), "utf8"));
+    expect(child).toBeGreaterThan(0);
+    let gone = false;
+    try {
+      process.kill(child, 0);
+      // Killed but not yet reaped by its new parent: a zombie.
+      const stat = readFileSync(`/proc/${child}/stat`, "utf8");
+      gone = stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+    } catch {
+      gone = true;
+    }
+    expect(gone).toBe(true);
+  });
+});
+
+describe("docker-config backend: the real docker-credential-pass", () => {
+  let store: PassStore | undefined;
+  // Generating a GPG key can take seconds on a busy machine: more than a hook's default 5 s.
+  beforeAll(() => {
+    store = createPassStore();
+    store.store("registry.example.org:5000", "passuser", SECRET);
+    store.store("https://index.docker.io/v1/", "hubuser", SECRET);
+  }, 60_000);
+  afterAll(() => store?.close());
+  const passEnv = () => {
+    if (store === undefined) throw new Error("the pass store was not created");
+    return store.env;
+  };
+
+  test("through credHelpers", async () => {
+    const path = put("config.json", { auths: {}, credHelpers: { "registry.example.org:5000": "pass" } });
+    const { hit, error } = await lookup("registry.example.org:5000/team/app", { files: [path] }, passEnv());
+    expect(error).toBeNull();
+    expect(hit?.auth).toEqual({ "registry.example.org:5000": { username: "passuser", password: SECRET } });
+    expect(hit?.source).toBe(`docker-config ${path} (helper pass)`);
+  });
+
+  test("through credsStore, Docker Hub included", async () => {
+    const path = put("config.json", { auths: { "https://index.docker.io/v1/": {} }, credsStore: "pass" });
+    const hub = await lookup("docker.io/library/nginx", { files: [path] }, passEnv());
+    expect(hub.hit?.auth).toEqual({ "docker.io": { username: "hubuser", password: SECRET } });
+    const other = await lookup("registry.example.org:5000/app", { files: [path] }, passEnv());
+    expect(other.hit?.auth["registry.example.org:5000"]?.username).toBe("passuser");
+    const unknown = await lookup("unknown.example.org/app", { files: [path] }, passEnv());
+    expect({ hit: unknown.hit, error: unknown.error }).toEqual({ hit: null, error: null });
+  });
+});
