@@ -9,7 +9,6 @@
 //      keys ("host/team"), so that one Registry-cached answer serves every image of the registry
 //      and the kubelet picks the most specific key (keyring.go sorts keys in reverse order).
 //   3. credsStore answers for the registry key when no auths entry holds credentials for it.
-import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import * as v from "valibot";
 import {
@@ -19,10 +18,11 @@ import {
   helperServerUrl,
   runCredentialHelper,
 } from "../src/credential-helper.ts";
-import { formatGoDuration, parseGoDuration } from "../src/duration.ts";
+import { durationMs } from "../src/duration.ts";
+import { FileReadError, readOptionalFile } from "../src/files.ts";
 import { parseHost } from "../src/image.ts";
 import { describeJsonError, parseJson } from "../src/json.ts";
-import { describeIssues } from "../src/validation.ts";
+import { describeIssues, goDurationOption, jsonObject } from "../src/validation.ts";
 import { parseOptions } from "./options.ts";
 import {
   BackendError,
@@ -33,28 +33,6 @@ import {
   type ImageTarget,
 } from "./types.ts";
 
-/** A Go duration option, emitted in canonical form ("90s" -> "1m30s"). */
-export function goDurationOption(defaultValue: string, { positive }: { positive: boolean }) {
-  return v.optional(
-    v.pipe(
-      v.string(),
-      v.check((text) => parseGoDuration(text) !== null, 'is not a Go duration (like "5m" or "10s")'),
-      v.check(
-        (text) => (positive ? (parseGoDuration(text) ?? 0n) > 0n : (parseGoDuration(text) ?? 0n) >= 0n),
-        positive ? "must be greater than zero" : "must not be negative",
-      ),
-      v.transform((text) => formatGoDuration(parseGoDuration(text) ?? 0n)),
-    ),
-    defaultValue,
-  );
-}
-
-/** Milliseconds of a canonical Go duration (rounded up, so "1ns" is not "no time at all"). */
-export function durationMs(duration: string): number {
-  const nanos = parseGoDuration(duration) ?? 0n;
-  return Number((nanos + 999_999n) / 1_000_000n);
-}
-
 const DockerConfigOptions = v.strictObject({
   files: v.optional(
     v.array(v.pipe(v.string(), v.check((path) => isAbsolute(path), "must hold absolute paths"))),
@@ -63,13 +41,6 @@ const DockerConfigOptions = v.strictObject({
   helperTimeout: goDurationOption("10s", { positive: true }),
 });
 
-// valibot's object and record schemas accept arrays; Go's decoder does not.
-const jsonObject = <S extends v.GenericSchema>(schema: S) =>
-  v.pipe(
-    v.unknown(),
-    v.check((value) => typeof value === "object" && value !== null && !Array.isArray(value), "must be an object"),
-    schema,
-  );
 // Go decodes JSON null into a field as "absent", so null is accepted wherever a value is optional.
 const text = v.nullish(v.string());
 // docker/cli types.AuthConfig; "email" (legacy) and "serveraddress" are read by nobody here, and
@@ -229,13 +200,10 @@ export const createDockerConfigBackend: BackendFactory = (name, options, context
 
 function readConfigFile(path: string): string | null {
   try {
-    return readFileSync(path, "utf8");
+    return readOptionalFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
-    if (code === "EISDIR") throw new BackendError(`${path} is a directory, not a file`);
-    if (code === "EACCES" || code === "EPERM") throw new BackendError(`${path} cannot be read: permission denied`);
-    throw new BackendError(`${path} cannot be read (${code ?? "unknown error"})`);
+    if (error instanceof FileReadError) throw new BackendError(error.message);
+    throw error;
   }
 }
 

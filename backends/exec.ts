@@ -5,17 +5,17 @@
 // passwords, so no message here ever quotes it.
 import { basename, isAbsolute } from "node:path";
 import * as v from "valibot";
-import { formatGoDuration, parseGoDuration } from "../src/duration.ts";
-import { describeJsonError, isJsonObject, parseJson } from "../src/json.ts";
+import { ChildProcessError, findExecutable, runChild } from "../src/child-process.ts";
+import { durationMs, formatGoDuration, parseGoDuration } from "../src/duration.ts";
+import { describeJsonError, parseJson } from "../src/json.ts";
 import { urlsMatch } from "../src/match.ts";
 import { API_VERSIONS, ResponseSchema } from "../src/protocol.ts";
-import { describeIssues } from "../src/validation.ts";
+import { describeIssues, goDurationOption } from "../src/validation.ts";
 import { parseOptions } from "./options.ts";
 import { BackendError, type Backend, type BackendFactory, type Credential, type Hit } from "./types.ts";
 
 export const DEFAULT_EXEC_TIMEOUT = "10s";
 export const DEFAULT_EXEC_MAX_OUTPUT_BYTES = 1024 * 1024;
-const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout fires at once for anything larger
 
 const noNul = v.check((text: string) => !text.includes("\0"), "must not contain a NUL character");
 
@@ -42,14 +42,7 @@ const ExecOptions = v.strictObject({
       v.nonEmpty("must not be empty (leave it out to match every image)"),
     ),
   ),
-  timeout: v.optional(
-    v.pipe(
-      v.string(),
-      v.check((text) => parseGoDuration(text) !== null, 'is not a Go duration (like "10s" or "1m30s")'),
-      v.check((text) => (parseGoDuration(text) ?? 0n) > 0n, "must be more than zero"),
-    ),
-    DEFAULT_EXEC_TIMEOUT,
-  ),
+  timeout: goDurationOption(DEFAULT_EXEC_TIMEOUT, { positive: true }),
   maxOutputBytes: v.optional(
     v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(1, "must be at least 1")),
     DEFAULT_EXEC_MAX_OUTPUT_BYTES,
@@ -59,77 +52,32 @@ const ExecOptions = v.strictObject({
 export const createExecBackend: BackendFactory = (name, options, context): Backend => {
   const config = parseOptions(name, ExecOptions, options);
   const { command, apiVersion, matchImages } = config;
-  const timeoutNanos = parseGoDuration(config.timeout) ?? 0n;
-  const timeoutText = formatGoDuration(timeoutNanos);
-  // Round up so that a sub-millisecond timeout still waits at least 1 ms.
-  const timeoutMs = Math.min(Number((timeoutNanos + 999_999n) / 1_000_000n), MAX_TIMER_MS);
+  const timeoutText = config.timeout;
+  const timeoutMs = durationMs(config.timeout);
   const childEnv: Record<string, string | undefined> = { ...context.env, ...config.env };
 
   /** Runs the provider once; returns its stdout, or throws if it failed in any way. */
   async function run(image: string): Promise<string> {
-    const executable = isAbsolute(command) ? command : Bun.which(command, { PATH: childEnv.PATH ?? "" });
+    const executable = isAbsolute(command) ? command : findExecutable(command, childEnv.PATH);
     if (executable === null) throw new BackendError(`${command} not found on PATH`);
     context.debug(`${name}: running ${executable} for ${image}`);
-
-    let child;
+    let result;
     try {
-      child = Bun.spawn({
-        cmd: [executable, ...config.args],
+      result = await runChild([executable, ...config.args], {
         env: childEnv,
-        stdin: "pipe",
-        stdout: "pipe",
-        stderr: "inherit",
-        // A process group of its own (setsid), so that a timeout kills its children too.
-        detached: true,
+        stdin: JSON.stringify({ apiVersion, kind: "CredentialProviderRequest", image }),
+        timeoutMs,
+        timeoutText,
+        maxOutputBytes: config.maxOutputBytes,
+        stderr: "inherit", // the kubelet shows a provider's stderr; so do we
       });
     } catch (error) {
-      throw new BackendError(`cannot run ${command}: ${spawnProblem(error)}`);
+      if (error instanceof ChildProcessError) throw new BackendError(`${command} ${error.message}`);
+      throw error;
     }
-
-    const reader = child.stdout.getReader();
-    let killedBecause: string | null = null;
-    const killGroup = (reason: string) => {
-      killedBecause ??= reason;
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // The group is already gone.
-      }
-      // A grandchild that left the group could still hold stdout open: stop waiting for it.
-      reader.cancel().catch(() => {});
-    };
-    const timer = setTimeout(() => killGroup(`did not answer within ${timeoutText}`), timeoutMs);
-
-    try {
-      child.stdin.write(JSON.stringify({ apiVersion, kind: "CredentialProviderRequest", image }));
-      await child.stdin.end();
-    } catch {
-      // It exited without reading stdin; its exit status says what happened.
-    }
-
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    try {
-      while (true) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > config.maxOutputBytes) {
-          killGroup(`printed more than ${config.maxOutputBytes} bytes on stdout`);
-          break;
-        }
-        chunks.push(value);
-      }
-    } catch {
-      // The read was cancelled by killGroup; killedBecause says why.
-    }
-    await child.exited;
-    clearTimeout(timer);
-
-    if (killedBecause !== null) throw new BackendError(`${command} ${killedBecause} and was killed`);
-    if (child.signalCode !== null) throw new BackendError(`${command} was killed by ${child.signalCode}`);
-    if (child.exitCode !== 0) throw new BackendError(`${command} exited with status ${child.exitCode}`);
-    return new TextDecoder().decode(Buffer.concat(chunks));
+    if (result.signalCode !== null) throw new BackendError(`${command} was killed by ${result.signalCode}`);
+    if (result.exitCode !== 0) throw new BackendError(`${command} exited with status ${result.exitCode}`);
+    return result.stdout;
   }
 
   return {
@@ -172,7 +120,6 @@ function parseResponse(command: string, sentVersion: string, text: string): v.In
   // The kubelet's strict decoder rejects repeated keys too.
   const json = parseJson(text, { rejectDuplicateKeys: true });
   if (!json.ok) throw new BackendError(`${command} printed an invalid response: ${describeJsonError(json)}`);
-  if (!isJsonObject(json.value)) throw new BackendError(`${command} printed an invalid response: not a JSON object`);
   const parsed = v.safeParse(ResponseSchema, json.value);
   if (!parsed.success) {
     throw new BackendError(`${command} printed an invalid response: ${describeIssues(parsed.issues)}`);
@@ -186,9 +133,3 @@ function parseResponse(command: string, sentVersion: string, text: string): v.In
   return parsed.output;
 }
 
-function spawnProblem(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return "no such file";
-  if (code === "EACCES") return "permission denied (is it executable?)";
-  return code ?? (error instanceof Error ? error.name : "unknown error");
-}

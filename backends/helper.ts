@@ -9,8 +9,9 @@ import {
   isValidHelperName,
   runCredentialHelper,
 } from "../src/credential-helper.ts";
+import { durationMs } from "../src/duration.ts";
 import { urlsMatch } from "../src/match.ts";
-import { durationMs, goDurationOption } from "./docker-config.ts";
+import { goDurationOption } from "../src/validation.ts";
 import { parseOptions } from "./options.ts";
 import { BackendError, type Backend, type BackendFactory } from "./types.ts";
 

@@ -2,7 +2,8 @@
 // plus our own; they arrive through the kubelet's `args`. Accepted forms: "--flag value",
 // "--flag=value", "-c value", "-cvalue" and bundled short flags ("-dv"). Errors name the flag,
 // never its value.
-import { parseGoDuration } from "./duration.ts";
+import * as v from "valibot";
+import { goDuration } from "./validation.ts";
 
 export interface Options {
   help: boolean;
@@ -56,9 +57,9 @@ const FLAGS: Record<string, FlagSpec> = {
   "--cache-duration": {
     key: "cacheDuration",
     value: (value, flag) => {
-      const nanos = parseGoDuration(value);
-      if (nanos === null || nanos < 0n) throw new UsageError(`option ${flag} must be a Go duration like 5m or 1h30m`);
-      return value;
+      const parsed = v.safeParse(goDuration("non-negative"), value);
+      if (!parsed.success) throw new UsageError(`option ${flag} ${parsed.issues[0]?.message ?? "is invalid"}`);
+      return parsed.output;
     },
   },
   "--on-miss": { key: "onMiss", value: oneOf("error", "empty") },

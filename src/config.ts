@@ -1,13 +1,12 @@
 // The provider's settings: built-in defaults, overridden by a JSON config file (--config),
 // overridden by flags. The config file is validated strictly: an unknown key is an error naming
 // it, and no message repeats a value.
-import { readFileSync } from "node:fs";
 import * as v from "valibot";
 import { BACKENDS } from "../backends/index.ts";
 import type { Options } from "./args.ts";
-import { formatGoDuration, parseGoDuration } from "./duration.ts";
-import { describeJsonError, isJsonObject, parseJson } from "./json.ts";
-import { describeIssues } from "./validation.ts";
+import { FileReadError, readOptionalFile } from "./files.ts";
+import { describeJsonError, parseJson } from "./json.ts";
+import { describeIssues, goDuration, jsonObject } from "./validation.ts";
 
 export type OnMiss = "error" | "empty";
 
@@ -39,44 +38,42 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-const goDuration = v.pipe(
-  v.string(),
-  v.check((text) => parseGoDuration(text) !== null, 'is not a Go duration (like "5m" or "1h30m")'),
-  v.check((text) => (parseGoDuration(text) ?? 0n) >= 0n, "must not be negative"),
-);
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 // Backend entries are loose here: each backend validates its own options when it is created.
-const BackendEntry = v.looseObject({
+const BackendEntry = jsonObject(v.looseObject({
   type: v.picklist(Object.keys(BACKENDS)),
   name: v.optional(v.pipe(v.string(), v.regex(NAME, "must be letters, digits, '.', '_' or '-'"))),
-});
+}));
 
-const ConfigFile = v.strictObject({
+const ConfigFile = jsonObject(v.strictObject({
   backends: v.optional(v.array(BackendEntry)),
-  defaultCacheDuration: v.optional(goDuration),
+  defaultCacheDuration: v.optional(goDuration("non-negative")),
   onMiss: v.optional(v.picklist(["error", "empty"])),
   log: v.optional(
-    v.strictObject({
-      syslogSocket: v.optional(v.string()),
-      debug: v.optional(v.boolean()),
-    }),
+    jsonObject(
+      v.strictObject({
+        syslogSocket: v.optional(v.string()),
+        debug: v.optional(v.boolean()),
+      }),
+    ),
   ),
-});
+}));
 type ConfigFile = v.InferOutput<typeof ConfigFile>;
 
 /** Reads and validates a config file; errors name the file and the field, never a value. */
 export function readConfigFile(path: string): ConfigFile {
-  let text: string;
+  let text: string | null;
   try {
-    text = readFileSync(path, "utf8");
+    text = readOptionalFile(path);
   } catch (error) {
-    throw new ConfigError(`config file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+    if (error instanceof FileReadError) throw new ConfigError(`config file: ${error.message}`);
+    throw error;
   }
+  if (text === null) throw new ConfigError(`config file ${path} does not exist`);
   const json = parseJson(text);
   if (!json.ok) throw new ConfigError(`config file ${path}: ${describeJsonError(json)}`);
-  if (!isJsonObject(json.value)) throw new ConfigError(`config file ${path}: the document must be a JSON object`);
   const parsed = v.safeParse(ConfigFile, json.value);
   if (!parsed.success) throw new ConfigError(`config file ${path}: ${describeIssues(parsed.issues)}`);
   return parsed.output;
@@ -114,11 +111,10 @@ export function resolveSettings(flags: Options, file: ConfigFile = {}): Settings
   }
 
   const syslogSocket = flags.syslogSocket ?? file.log?.syslogSocket ?? DEFAULT_SETTINGS.syslogSocket;
-  const cacheDuration = flags.cacheDuration ?? file.defaultCacheDuration;
   return {
     backends,
-    defaultCacheDuration:
-      cacheDuration === undefined ? DEFAULT_SETTINGS.defaultCacheDuration : formatGoDuration(parseGoDuration(cacheDuration) ?? 0n),
+    // Both are canonical Go durations already (validated by the flag parser and the schema).
+    defaultCacheDuration: flags.cacheDuration ?? file.defaultCacheDuration ?? DEFAULT_SETTINGS.defaultCacheDuration,
     onMiss: flags.onMiss ?? file.onMiss ?? DEFAULT_SETTINGS.onMiss,
     syslogSocket: syslogSocket === "" ? null : syslogSocket,
     debug: flags.debug || (file.log?.debug ?? false),

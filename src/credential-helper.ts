@@ -2,14 +2,13 @@
 // `docker-credential-<name> get` with the server URL on stdin, answering
 // {"ServerURL","Username","Secret"} on stdout. Shared by the docker-config and helper backends.
 //
-// Safety: the helper runs in its own process group (setsid) so that a timeout can kill it and
-// everything it started; its stdout is capped; its stdout and stderr never reach any message,
-// because a crashing helper may well print the secret it was about to return.
-import { accessSync, constants, statSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
+// Safety: runChild gives the helper a process group of its own, killed whole at the timeout, and
+// caps its stdout; its stdout and stderr never reach any message, because a crashing helper may
+// well print the secret it was about to return.
 import * as v from "valibot";
+import { ChildProcessError, findExecutable, runChild } from "./child-process.ts";
 import { describeJsonError, parseJson } from "./json.ts";
-import { describeIssues } from "./validation.ts";
+import { describeIssues, jsonObject } from "./validation.ts";
 
 /** The key Docker Hub credentials are stored under (docker/cli registry.IndexServer). */
 export const DOCKER_HUB_SERVER_URL = "https://index.docker.io/v1/";
@@ -33,13 +32,8 @@ export class CredentialHelperError extends Error {
   override name = "CredentialHelperError";
 }
 
-// docker-credential-helpers credentials.Credentials; a JSON array is not an answer either
-// (valibot's object schema would accept one).
-const HelperOutput = v.pipe(
-  v.unknown(),
-  v.check((value) => typeof value === "object" && value !== null && !Array.isArray(value), "must be an object"),
-  v.object({ ServerURL: v.optional(v.string()), Username: v.string(), Secret: v.string() }),
-);
+// docker-credential-helpers credentials.Credentials
+const HelperOutput = jsonObject(v.object({ ServerURL: v.optional(v.string()), Username: v.string(), Secret: v.string() }));
 
 export function isValidHelperName(helper: string): boolean {
   return HELPER_NAME.test(helper);
@@ -72,68 +66,28 @@ export async function runCredentialHelper(
   const executable = findExecutable(program, options.env.PATH);
   if (executable === null) throw new CredentialHelperError(`${program} not found on PATH`);
 
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(options.env)) if (value !== undefined) env[key] = value;
-
-  let child: Bun.Subprocess<Uint8Array, "pipe", "ignore">;
+  let result;
   try {
-    child = Bun.spawn([executable, "get"], {
-      env,
-      stdin: Buffer.from(serverUrl),
-      stdout: "pipe",
-      stderr: "ignore",
-      detached: true, // setsid(): the helper leads its own process group, killed as a whole
+    result = await runChild([executable, "get"], {
+      env: options.env,
+      stdin: serverUrl,
+      timeoutMs: options.timeoutMs,
+      timeoutText: options.timeoutText,
+      maxOutputBytes: MAX_HELPER_OUTPUT,
+      stderr: "ignore", // a failing helper may print the secret it was about to return
     });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
-    throw new CredentialHelperError(`${program} could not be started (${code})`);
+    if (error instanceof ChildProcessError) throw new CredentialHelperError(`${program} ${error.message}`);
+    throw error;
   }
-
-  const reader = child.stdout.getReader();
-  let failure: string | null = null;
-  const killGroup = (reason: string) => {
-    if (failure !== null) return;
-    failure = reason;
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-      // The group is already gone.
-    }
-    // A process that left the group (setsid) could still hold the pipe: stop reading anyway.
-    reader.cancel().catch(() => {});
-  };
-  const timer = setTimeout(
-    () => killGroup(`did not answer within ${options.timeoutText}`),
-    Math.min(Math.max(options.timeoutMs, 1), 2 ** 31 - 1),
-  );
-
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (failure === null) {
-      const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
-      if (done || value === undefined) break;
-      size += value.byteLength;
-      if (size > MAX_HELPER_OUTPUT) killGroup(`printed more than ${MAX_HELPER_OUTPUT / 1024} KiB`);
-      else chunks.push(value);
-    }
-    await child.exited;
-  } finally {
-    clearTimeout(timer);
-  }
-  if (failure !== null) {
-    await groupGone(child.pid);
-    throw new CredentialHelperError(`${program} ${failure}`);
-  }
-
-  const output = Buffer.concat(chunks).toString("utf8");
-  if (child.exitCode !== 0) {
+  const { stdout: output, exitCode, signalCode } = result;
+  if (exitCode !== 0) {
     // docker-credential-helpers client.Get: a non-zero exit whose stdout is the not-found message.
     if (output.trim() === NOT_FOUND_MESSAGE) return { kind: "not-found" };
     throw new CredentialHelperError(
-      child.signalCode
-        ? `${program} get was killed by ${child.signalCode}`
-        : `${program} get failed with exit status ${child.exitCode}`,
+      signalCode
+        ? `${program} get was killed by ${signalCode}`
+        : `${program} get failed with exit status ${exitCode}`,
     );
   }
   const json = parseJson(output);
@@ -148,39 +102,4 @@ export async function runCredentialHelper(
   // docker/cli credentials/native_store.go: Username "<token>" marks an identity token.
   if (username === "<token>") return { kind: "identity-token" };
   return { kind: "found", username, secret };
-}
-
-/**
- * SIGKILL is delivered asynchronously: wait a little until no process of the group is left (nor
- * an unreaped zombie), so that a failed lookup does not return while the helper's children live.
- */
-async function groupGone(pgid: number, limitMs = 1000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(-pgid, 0);
-    } catch {
-      return; // ESRCH: the group is empty
-    }
-    await Bun.sleep(5);
-  }
-}
-
-/**
- * exec.LookPath over the given PATH only. Empty and relative entries are skipped: Go refuses
- * results relative to the working directory (exec.ErrDot), and so do we.
- */
-export function findExecutable(program: string, path: string | undefined): string | null {
-  for (const dir of (path ?? "").split(":")) {
-    if (dir === "" || !isAbsolute(dir)) continue;
-    const candidate = join(dir, program);
-    try {
-      if (!statSync(candidate).isFile()) continue;
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not here, or not executable.
-    }
-  }
-  return null;
 }

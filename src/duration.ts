@@ -79,6 +79,12 @@ function withFraction(value: bigint, unit: bigint): string {
   return `${whole}.${fraction}`;
 }
 
+/** Milliseconds of a Go duration for a timer, rounded up so that "1ns" still waits. */
+export function durationMs(text: string): number {
+  const nanos = parseGoDuration(text) ?? 0n;
+  return Number((nanos + 999_999n) / 1_000_000n);
+}
+
 /** The canonical Go form of a duration string, or null if Go would reject it. */
 export function canonicalGoDuration(text: string): string | null {
   const nanos = parseGoDuration(text);

@@ -2,9 +2,8 @@
 // pkg/credentialprovider/plugin/plugin.go): the request we accept and the response we print.
 import * as v from "valibot";
 import type { CacheKeyType, Credential } from "../backends/types.ts";
-import { parseGoDuration } from "./duration.ts";
 import { describeJsonError, isJsonObject, parseJson } from "./json.ts";
-import { describeIssues } from "./validation.ts";
+import { describeIssues, goDuration, jsonObject } from "./validation.ts";
 
 export const API_VERSIONS = [
   "credentialprovider.kubelet.k8s.io/v1alpha1",
@@ -68,25 +67,20 @@ export function formatResponse(response: {
   })}\n`;
 }
 
-const goDuration = v.pipe(
-  v.string(),
-  v.check((text) => parseGoDuration(text) !== null, "must be a Go duration string"),
-);
-
 /**
  * A response as the kubelet decodes it (strictly, since 1.32): no unknown fields, cacheKeyType
  * required, cacheDuration a Go duration string, auth entries holding only username and password.
  * Used to check answers from other providers and, in tests, our own.
  */
-export const ResponseSchema = v.strictObject({
+export const ResponseSchema = jsonObject(v.strictObject({
   apiVersion: v.picklist(API_VERSIONS),
   kind: v.literal("CredentialProviderResponse"),
   cacheKeyType: v.picklist(CACHE_KEY_TYPES),
-  cacheDuration: v.optional(goDuration),
+  cacheDuration: v.optional(goDuration()),
   auth: v.optional(
     v.record(
       v.string(),
-      v.strictObject({ username: v.optional(v.string(), ""), password: v.optional(v.string(), "") }),
+      jsonObject(v.strictObject({ username: v.optional(v.string(), ""), password: v.optional(v.string(), "") })),
     ),
   ),
-});
+}));

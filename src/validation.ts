@@ -1,7 +1,10 @@
 // Turns valibot issues into messages that name the field and what was expected, never the value.
 // valibot's own messages end in "Received <value>", which would print a password or a token, so
 // they are never used, except for our own check() actions, whose messages we write ourselves.
+import * as v from "valibot";
 import type { BaseIssue } from "valibot";
+import { formatGoDuration, parseGoDuration } from "./duration.ts";
+import { isJsonObject } from "./json.ts";
 
 export function describeIssue(issue: BaseIssue<unknown>): string {
   const path = (issue.path ?? []).map((item) => String(item.key)).join(".");
@@ -28,4 +31,33 @@ function article(expected: string): string {
   if (word === "array") return "an array";
   if (/^[a-z]+$/.test(word)) return `a ${word}`;
   return `one of ${expected}`;
+}
+
+/**
+ * A Go duration string (what the kubelet's cacheDuration and our timeouts are), checked and
+ * turned into Go's canonical form ("0h5m0s" -> "5m0s"). `sign` says which values are allowed.
+ */
+export function goDuration(sign: "any" | "non-negative" | "positive" = "any") {
+  return v.pipe(
+    v.string(),
+    v.check((text) => parseGoDuration(text) !== null, 'is not a Go duration (like "5m" or "1h30m")'),
+    v.check(
+      (text) => {
+        const nanos = parseGoDuration(text) ?? 0n;
+        return sign === "any" || (sign === "positive" ? nanos > 0n : nanos >= 0n);
+      },
+      sign === "positive" ? "must be greater than zero" : "must not be negative",
+    ),
+    v.transform((text) => formatGoDuration(parseGoDuration(text) ?? 0n)),
+  );
+}
+
+/** An optional Go duration option with a default, in canonical form either way. */
+export function goDurationOption(defaultValue: string, { positive }: { positive: boolean }) {
+  return v.optional(goDuration(positive ? "positive" : "non-negative"), defaultValue);
+}
+
+/** A JSON object: valibot's object and record schemas also accept arrays, JSON decoders do not. */
+export function jsonObject<S extends v.GenericSchema>(schema: S) {
+  return v.pipe(v.unknown(), v.check(isJsonObject, "must be a JSON object"), schema);
 }

@@ -172,3 +172,11 @@ describe("flags", () => {
     });
   }
 });
+
+describe("--cache-duration", () => {
+  test("is validated and canonical", () => {
+    expect(parseArgs(["--cache-duration", "90s"]).cacheDuration).toBe("1m30s");
+    expect(() => parseArgs(["--cache-duration", "5 minutes"])).toThrow('option --cache-duration is not a Go duration (like "5m" or "1h30m")');
+    expect(() => parseArgs(["--cache-duration=-1m"])).toThrow("option --cache-duration must not be negative");
+  });
+});

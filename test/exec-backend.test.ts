@@ -6,6 +6,7 @@ import { createExecBackend } from "../backends/exec.ts";
 import { BackendError, BackendOptionsError, type BackendContext } from "../backends/types.ts";
 import { parseImage } from "../src/image.ts";
 import { API_VERSIONS } from "../src/protocol.ts";
+import { waitUntilGone } from "./support/processes.ts";
 
 const SECRET = "s3cr3t-Pa55w0rd";
 const SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin";
@@ -264,8 +265,8 @@ describe("exec backend: failures", () => {
   });
 
   test("JSON that is not an object", async () => {
-    await expectFailure(respond(`[${good()}]`), /invalid response: not a JSON object$/);
-    await expectFailure(respond(`"${SECRET}"`), /invalid response: not a JSON object$/);
+    await expectFailure(respond(`[${good()}]`), /invalid response: the document must be a JSON object$/);
+    await expectFailure(respond(`"${SECRET}"`), /invalid response: the document must be a JSON object$/);
   });
 
   test("nothing on stdout", async () => {
@@ -300,7 +301,7 @@ describe("exec backend: failures", () => {
 
   test("a numeric cacheDuration", async () => {
     await expectFailure(respond(good(`,"cacheDuration":300`)), /field "cacheDuration" must be a string/);
-    await expectFailure(respond(good(`,"cacheDuration":"5 minutes"`)), /field "cacheDuration" must be a Go duration/);
+    await expectFailure(respond(good(`,"cacheDuration":"5 minutes"`)), /field "cacheDuration" is not a Go duration/);
   });
 
   test("a missing or wrong cacheKeyType", async () => {
@@ -357,37 +358,17 @@ describe("exec backend: failures", () => {
   test("a command that does not exist or cannot be executed", async () => {
     const dir = tempDir();
     const missing = await lookup({ command: join(dir, "nothing-here") }, "reg.example.org/app");
-    expect((missing.error as Error).message).toBe(`cannot run ${join(dir, "nothing-here")}: no such file`);
+    expect((missing.error as Error).message).toBe(`${join(dir, "nothing-here")} could not be started (no such file)`);
     const notExecutable = join(dir, "not-executable");
     writeFileSync(notExecutable, "#!/bin/sh\nexit 0\n");
     chmodSync(notExecutable, 0o644);
     const denied = await lookup({ command: notExecutable }, "reg.example.org/app");
     expect(denied.error).toBeInstanceOf(BackendError);
-    expect((denied.error as Error).message).toContain(`cannot run ${notExecutable}`);
+    expect((denied.error as Error).message).toBe(`${notExecutable} could not be started (permission denied: is it executable?)`);
   });
 });
 
 describe("exec backend: timeout", () => {
-  /** Alive and not a zombie (PID 1 in a container may be slow to reap). */
-  function isAlive(pid: number): boolean {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return false;
-    }
-    try {
-      return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-    } catch {
-      return !existsSync("/proc/self/stat"); // no /proc: trust kill(0)
-    }
-  }
-
-  /** SIGKILL is sent to the whole group at once, but each process dies when next scheduled. */
-  async function waitUntilGone(pid: number): Promise<boolean> {
-    for (let i = 0; i < 200 && isAlive(pid); i++) await Bun.sleep(10);
-    return !isAlive(pid);
-  }
-
   async function grandchildAfterTimeout(script: (pidFile: string) => string) {
     const dir = tempDir();
     const pidFile = join(dir, "grandchild.pid");
@@ -425,8 +406,8 @@ describe("exec backend: options", () => {
     ["unknown apiVersion", { command: "p", apiVersion: "v1" }, /field "apiVersion" must be one of/],
     ["empty matchImages", { command: "p", matchImages: [] }, /field "matchImages" must not be empty/],
     ["timeout not a duration", { command: "p", timeout: "10" }, /field "timeout" is not a Go duration/],
-    ["timeout zero", { command: "p", timeout: "0s" }, /field "timeout" must be more than zero/],
-    ["timeout negative", { command: "p", timeout: "-1s" }, /field "timeout" must be more than zero/],
+    ["timeout zero", { command: "p", timeout: "0s" }, /field "timeout" must be greater than zero/],
+    ["timeout negative", { command: "p", timeout: "-1s" }, /field "timeout" must be greater than zero/],
     ["timeout a number", { command: "p", timeout: 10 }, /field "timeout" must be a string/],
     ["maxOutputBytes zero", { command: "p", maxOutputBytes: 0 }, /field "maxOutputBytes" must be at least 1/],
     ["maxOutputBytes fraction", { command: "p", maxOutputBytes: 1.5 }, /field "maxOutputBytes" must be a whole number/],
