@@ -1,6 +1,7 @@
 // The provider's settings: built-in defaults, overridden by a JSON config file (--config),
 // overridden by flags. The config file is validated strictly: an unknown key is an error naming
 // it, and no message repeats a value.
+import { resolve } from "node:path";
 import * as v from "valibot";
 import { BACKENDS } from "../backends/index.ts";
 import type { Options } from "./args.ts";
@@ -107,7 +108,8 @@ export function resolveSettings(flags: Options, file: ConfigFile = {}): Settings
   // Flags that set one backend's options apply to the instance with the default name.
   for (const spec of backends) {
     if (spec.name === "file" && flags.credroot !== undefined) spec.options.dir = flags.credroot;
-    if (spec.name === "docker-config" && flags.dockerConfig !== undefined) spec.options.files = flags.dockerConfig;
+    // The backend wants absolute paths; a path on the command line is relative to where we run.
+    if (spec.name === "docker-config" && flags.dockerConfig !== undefined) spec.options.files = flags.dockerConfig.map((p) => resolve(p));
   }
 
   const syslogSocket = flags.syslogSocket ?? file.log?.syslogSocket ?? DEFAULT_SETTINGS.syslogSocket;
