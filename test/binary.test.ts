@@ -77,7 +77,7 @@ describe("syslog is never a reason to fail", () => {
     put("registry.example.org.json", { password: SECRET });
     const result = runBinary({
       stdin: request("registry.example.org/x"),
-      args: ["--credroot", dir, "--syslog-socket", join(dir, "no-such-socket"), "--debug"],
+      args: ["--backends", "file", "--credroot", dir, "--syslog-socket", join(dir, "no-such-socket"), "--debug"],
     });
     expect(result.code).toBe(0);
     kubeletDecode(result.stdout, V1);
@@ -215,7 +215,7 @@ describe("bad credential files through the binary", () => {
     chmodSync(join(dir, "registry.example.org.json"), 0o000);
     chmodSync(dir, 0o755);
     const asRoot = process.getuid?.() === 0;
-    const args = ["--credroot", dir, "--syslog-socket", ""];
+    const args = ["--backends", "file", "--credroot", dir, "--syslog-socket", ""];
     const result = asRoot
       ? Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BINARY, ...args], {
           stdin: Buffer.from(request("registry.example.org/x")),
@@ -240,7 +240,7 @@ describe("the compiled binary ignores its working directory", () => {
     writeFileSync(join(cwd, ".env"), "BUN_CONFIG_VERBOSE_FETCH=curl\nNODE_OPTIONS=--bad\n");
     const result = runBinary({
       stdin: request("registry.example.org/x"),
-      args: ["--credroot", dir, "--syslog-socket", ""],
+      args: ["--backends", "file", "--credroot", dir, "--syslog-socket", ""],
       cwd,
     });
     expect(result.code).toBe(0);
