@@ -1,19 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { createEnvBackend, envKey } from "../backends/env.ts";
-import { BackendError, BackendOptionsError, type BackendContext } from "../backends/types.ts";
+import { BackendError, BackendOptionsError } from "../backends/types.ts";
 import { parseImage } from "../src/image.ts";
+import { recordingContext } from "./support/context.ts";
 
 const SECRET = "s3cr3t-Pa55w0rd";
 
 /** A context over an explicit environment that records every message the backend produces. */
 function makeContext(env: Record<string, string>) {
-  const messages: string[] = [];
-  const context: BackendContext = {
-    env,
-    debug: (message) => messages.push(message),
-    warn: (message) => messages.push(message),
-  };
-  return { context, messages };
+  const context = recordingContext(env);
+  return { context, messages: context.messages };
 }
 
 async function lookup(env: Record<string, string>, image: string, options?: unknown) {

@@ -3,8 +3,9 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createExecBackend } from "../backends/exec.ts";
-import { BackendError, BackendOptionsError, type BackendContext } from "../backends/types.ts";
+import { BackendError, BackendOptionsError } from "../backends/types.ts";
 import { parseImage } from "../src/image.ts";
+import { recordingContext } from "./support/context.ts";
 import { API_VERSIONS } from "../src/protocol.ts";
 import { waitUntilGone } from "./support/processes.ts";
 
@@ -63,13 +64,8 @@ function echoingProvider(response: Record<string, unknown>): { dir: string; path
 }
 
 function makeContext(env: Record<string, string> = { PATH: SYSTEM_PATH }) {
-  const messages: string[] = [];
-  const context: BackendContext = {
-    env,
-    debug: (message) => messages.push(message),
-    warn: (message) => messages.push(message),
-  };
-  return { context, messages };
+  const context = recordingContext(env);
+  return { context, messages: context.messages };
 }
 
 /** Runs one lookup; returns the hit or the error, and every message produced. */
