@@ -28,7 +28,7 @@ export interface Settings {
   debug: boolean;
 }
 
-export const DEFAULT_CHAIN = ["file", "env", "docker-config"].filter((type) => type in BACKENDS);
+export const DEFAULT_CHAIN = ["file", "env", "docker-config"];
 export const DEFAULT_SETTINGS = {
   defaultCacheDuration: "5m0s",
   onMiss: "error" as OnMiss,
@@ -80,6 +80,13 @@ export function readConfigFile(path: string): ConfigFile {
   return parsed.output;
 }
 
+/** The options of the backend named like its type; a flag for a backend not in the chain is an error. */
+function optionsOf(backends: BackendSpec[], type: string, flag: string): Record<string, unknown> {
+  const spec = backends.find((s) => s.name === type && s.type === type);
+  if (!spec) throw new ConfigError(`${flag} sets the "${type}" backend, which is not in the chain`);
+  return spec.options;
+}
+
 /** Flags over the config file over the built-in defaults. */
 export function resolveSettings(flags: Options, file: ConfigFile = {}): Settings {
   const configured: BackendSpec[] = (file.backends ?? []).map(({ type, name, ...options }) => ({
@@ -106,10 +113,10 @@ export function resolveSettings(flags: Options, file: ConfigFile = {}): Settings
   });
 
   // Flags that set one backend's options apply to the instance with the default name.
-  for (const spec of backends) {
-    if (spec.name === "file" && flags.credroot !== undefined) spec.options.dir = flags.credroot;
+  if (flags.credroot !== undefined) optionsOf(backends, "file", "--credroot").dir = flags.credroot;
+  if (flags.dockerConfig !== undefined) {
     // The backend wants absolute paths; a path on the command line is relative to where we run.
-    if (spec.name === "docker-config" && flags.dockerConfig !== undefined) spec.options.files = flags.dockerConfig.map((p) => resolve(p));
+    optionsOf(backends, "docker-config", "--docker-config").files = flags.dockerConfig.map((path) => resolve(path));
   }
 
   const syslogSocket = flags.syslogSocket ?? file.log?.syslogSocket ?? DEFAULT_SETTINGS.syslogSocket;

@@ -27,7 +27,7 @@ describe("precedence: flags over the config file over built-in defaults", () => 
   test("built-in defaults: every built-in backend, in order file, env, docker-config", () => {
     const settings = settingsFor([]);
     expect(settings.backends.map((b) => b.name)).toEqual(DEFAULT_CHAIN);
-    expect(DEFAULT_CHAIN).toEqual(["file", "env", "docker-config"].filter((t) => t in BACKENDS));
+    expect(DEFAULT_CHAIN).toEqual(["file", "env", "docker-config"]);
     expect(settings).toMatchObject({ defaultCacheDuration: "5m0s", onMiss: "error", syslogSocket: "/dev/log", debug: false });
   });
 
@@ -77,6 +77,19 @@ describe("precedence: flags over the config file over built-in defaults", () => 
     expect(settingsFor(["-c", "/c"]).backends.find((b) => b.name === "file")?.options).toEqual({ dir: "/c" });
     const settings = settingsFor(["-c", "/c"], { backends: [{ type: "file", dir: "/f" }, { type: "file", name: "two", dir: "/t" }] });
     expect(settings.backends.map((b) => b.options.dir)).toEqual(["/c", "/t"]);
+  });
+
+  test("a flag for a backend that is not in the chain is an error, not ignored", () => {
+    expect(() => settingsFor(["--backends", "env", "-c", "/c"])).toThrow('--credroot sets the "file" backend, which is not in the chain');
+    expect(() => settingsFor(["--docker-config", "/x.json"], { backends: [{ type: "file" }] })).toThrow(
+      '--docker-config sets the "docker-config" backend, which is not in the chain',
+    );
+    expect(() => settingsFor(["-c", "/c"], { backends: [{ type: "env", name: "file" }] })).toThrow(/--credroot sets the "file" backend/);
+  });
+
+  test("--docker-config paths are made absolute, repeatable", () => {
+    const settings = settingsFor(["--docker-config", "a.json", "--docker-config", "/b.json"]);
+    expect(settings.backends.find((b) => b.name === "docker-config")?.options.files).toEqual([resolve("a.json"), "/b.json"]);
   });
 
   test("two instances of one type", () => {
