@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Debian packages the tests use as real components: a registry with htpasswd authentication
+# (docker-registry, apache2-utils), a client that logs in to it (skopeo), real credential helpers
+# (golang-docker-credential-helpers with pass and gnupg), and setpriv (util-linux). Needs root.
+set -euo pipefail
+packages=(util-linux docker-registry apache2-utils skopeo golang-docker-credential-helpers pass gnupg)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
