@@ -6,7 +6,7 @@ import { createDockerConfigBackend, defaultConfigFiles, normalizeConfigKey } fro
 import { BackendError, BackendOptionsError, type Credential } from "../backends/types.ts";
 import { parseImage } from "../src/image.ts";
 import { urlsMatch } from "../src/match.ts";
-import { recordingContext } from "./support/context.ts";
+import { recordLookup, recordingContext } from "./support/context.ts";
 import { waitUntilGone } from "./support/processes.ts";
 import { createPassStore, type PassStore } from "./support/pass-store.ts";
 
@@ -46,16 +46,8 @@ function testEnv(extra: Record<string, string> = {}): Record<string, string> {
 
 async function lookup(image: string, options: Record<string, unknown>, env = testEnv()) {
   const context = recordingContext(env);
-  const backend = createDockerConfigBackend("docker-config", options, context);
-  let result: { hit: Awaited<ReturnType<typeof backend.lookup>>; error: Error | null };
-  try {
-    result = { hit: await backend.lookup(parseImage(image)), error: null };
-  } catch (error) {
-    result = { hit: null, error: error as Error };
-  }
-  for (const message of context.messages) expect(message).not.toContain(SECRET);
-  expect(result.error?.message ?? "").not.toContain(SECRET);
-  return { ...result, messages: context.messages, warnings: context.messages.filter((m) => m.startsWith("warn:")) };
+  const result = await recordLookup(createDockerConfigBackend("docker-config", options, context), context, image, SECRET);
+  return { ...result, warnings: result.messages.filter((m) => m.startsWith("warn:")) };
 }
 
 /**

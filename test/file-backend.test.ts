@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createFileBackend } from "../backends/file.ts";
 import { BackendError, BackendOptionsError } from "../backends/types.ts";
 import { parseImage } from "../src/image.ts";
-import { recordingContext } from "./support/context.ts";
+import { recordLookup, recordingContext } from "./support/context.ts";
 
 const SECRET = "fake-secret-do-not-print";
 let dir: string;
@@ -21,14 +21,7 @@ function put(name: string, content: unknown): void {
 
 async function lookup(image: string) {
   const context = recordingContext();
-  const backend = createFileBackend("file", { dir }, context);
-  try {
-    return { hit: await backend.lookup(parseImage(image)), error: null, messages: context.messages };
-  } catch (error) {
-    return { hit: null, error: error as Error, messages: context.messages };
-  } finally {
-    for (const message of context.messages) expect(message).not.toContain(SECRET);
-  }
+  return recordLookup(createFileBackend("file", { dir }, context), context, image, SECRET);
 }
 
 describe("file backend: lookup by domain suffix", () => {

@@ -7,7 +7,7 @@ import { BackendError, BackendOptionsError } from "../backends/types.ts";
 import { findExecutable } from "../src/child-process.ts";
 import { runCredentialHelper } from "../src/credential-helper.ts";
 import { parseImage } from "../src/image.ts";
-import { recordingContext } from "./support/context.ts";
+import { recordLookup, recordingContext } from "./support/context.ts";
 import { waitUntilGone } from "./support/processes.ts";
 import { createPassStore, type PassStore } from "./support/pass-store.ts";
 
@@ -34,14 +34,7 @@ function testEnv(extra: Record<string, string> = {}): Record<string, string> {
 
 async function lookup(options: Record<string, unknown>, image: string, env = testEnv()) {
   const context = recordingContext(env);
-  const backend = createHelperBackend("helper", options, context);
-  try {
-    return { hit: await backend.lookup(parseImage(image)), error: null, messages: context.messages };
-  } catch (error) {
-    return { hit: null, error: error as Error, messages: context.messages };
-  } finally {
-    for (const message of context.messages) expect(message).not.toContain(SECRET);
-  }
+  return recordLookup(createHelperBackend("helper", options, context), context, image, SECRET);
 }
 
 async function expectBroken(options: Record<string, unknown>, image: string, reason: RegExp) {
