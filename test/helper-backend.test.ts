@@ -6,7 +6,6 @@ import { createHelperBackend } from "../backends/helper.ts";
 import { BackendError, BackendOptionsError } from "../backends/types.ts";
 import { findExecutable } from "../src/child-process.ts";
 import { runCredentialHelper } from "../src/credential-helper.ts";
-import { parseImage } from "../src/image.ts";
 import { recordLookup, recordingContext } from "./support/context.ts";
 import { waitUntilGone } from "./support/processes.ts";
 import { createPassStore, type PassStore } from "./support/pass-store.ts";
