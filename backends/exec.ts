@@ -8,7 +8,7 @@ import * as v from "valibot";
 import { ChildProcessError, findExecutable, runChild } from "../src/child-process.ts";
 import { durationMs, formatGoDuration, parseGoDuration } from "../src/duration.ts";
 import { describeJsonError, parseJson } from "../src/json.ts";
-import { urlsMatch } from "../src/match.ts";
+import { keyringKey, urlsMatch } from "../src/match.ts";
 import { API_VERSIONS, ResponseSchema } from "../src/protocol.ts";
 import { describeIssues, goDurationOption } from "../src/validation.ts";
 import { parseOptions } from "./options.ts";
@@ -97,8 +97,9 @@ export const createExecBackend: BackendFactory = (name, options, context): Backe
         auth[key] = { username, password };
       }
       const keys = Object.keys(auth);
-      // The kubelet uses an answer's credentials only under keys that match the image (URLsMatch).
-      if (!keys.some((key) => urlsMatch(key, image))) {
+      // The kubelet files each key in its keyring (scheme and /v1/ or /v2/ dropped) and uses it
+      // only for images it matches (URLsMatch).
+      if (!keys.some((key) => urlsMatch(keyringKey(key), image))) {
         context.debug(`${name}: none of the ${keys.length} auth keys from ${command} matches ${image}`);
         return null;
       }

@@ -160,6 +160,14 @@ describe("exec backend: answers", () => {
     expectNoSecret([...inside.messages, ...outside.messages]);
   });
 
+  test("URL keys are matched as the kubelet files them: scheme and /v1/ or /v2/ dropped", async () => {
+    const auth = { "https://reg.example.org/v2/": { username: "url", password: SECRET } };
+    const { path } = echoingProvider({ cacheKeyType: "Registry", auth });
+    const { hit, messages } = await lookup({ command: path }, "reg.example.org/app");
+    expect(hit?.auth).toEqual(auth);
+    expectNoSecret(messages);
+  });
+
   test("no auth, or an empty one, is a miss", async () => {
     for (const response of [{ cacheKeyType: "Registry" }, { cacheKeyType: "Registry", auth: {} }]) {
       const { path } = echoingProvider(response);
