@@ -1,25 +1,24 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createDockerConfigBackend, defaultConfigFiles, normalizeConfigKey } from "../backends/docker-config.ts";
 import { BackendError, BackendOptionsError, type Credential } from "../backends/types.ts";
 import { parseImage } from "../src/image.ts";
 import { urlsMatch } from "../src/match.ts";
 import { recordLookup, recordingContext } from "./support/context.ts";
+import { fakeHelpers, type FakeHelpers } from "./support/fake-helpers.ts";
 import { waitUntilGone } from "./support/processes.ts";
 import { createPassStore, type PassStore } from "./support/pass-store.ts";
 
 const SECRET = "docker-config-secret-do-not-print";
+let fakes: FakeHelpers;
 let dir: string;
-let bin: string;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "gcp-docker-config-"));
-  bin = join(dir, "bin");
-  mkdirSync(bin);
+  fakes = fakeHelpers("gcp-docker-config-");
+  dir = fakes.dir;
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => fakes.remove());
 
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 /** An auths entry as `docker login` and `podman login` write it. */
@@ -33,16 +32,11 @@ function put(name: string, content: unknown): string {
   return path;
 }
 
-/** A fake docker-credential-<name> on the temp PATH; FAKE_DIR and FAKE_SECRET are in its env. */
-function fake(name: string, script: string): void {
-  writeFileSync(join(bin, `docker-credential-${name}`), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
-}
+const fake = (name: string, script: string) => fakes.fake(name, script);
 const answering = (user: string) =>
   `cat > "$FAKE_DIR/stdin"; printf '{"ServerURL":"x","Username":"${user}","Secret":"%s"}' "$FAKE_SECRET"`;
 
-function testEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: `${bin}:/usr/bin:/bin`, FAKE_DIR: dir, FAKE_SECRET: SECRET, ...extra };
-}
+const testEnv = (extra: Record<string, string> = {}) => fakes.env(SECRET, extra);
 
 async function lookup(image: string, options: Record<string, unknown>, env = testEnv()) {
   const context = recordingContext(env);

@@ -1,35 +1,28 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHelperBackend } from "../backends/helper.ts";
 import { BackendError, BackendOptionsError } from "../backends/types.ts";
 import { findExecutable } from "../src/child-process.ts";
 import { runCredentialHelper } from "../src/credential-helper.ts";
 import { recordLookup, recordingContext } from "./support/context.ts";
+import { fakeHelpers, type FakeHelpers } from "./support/fake-helpers.ts";
 import { waitUntilGone } from "./support/processes.ts";
 import { createPassStore, type PassStore } from "./support/pass-store.ts";
 
 const SECRET = "helper-secret-do-not-print";
 const ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+let fakes: FakeHelpers;
 let dir: string;
-let bin: string;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "gcp-helper-"));
-  bin = join(dir, "bin");
-  mkdirSync(bin);
+  fakes = fakeHelpers("gcp-helper-");
+  dir = fakes.dir;
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => fakes.remove());
 
-/** A fake docker-credential-<name> on the temp PATH. FAKE_DIR and FAKE_SECRET are in its env. */
-function fake(name: string, script: string): void {
-  writeFileSync(join(bin, `docker-credential-${name}`), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
-}
-
-function testEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: `${bin}:/usr/bin:/bin`, FAKE_DIR: dir, FAKE_SECRET: SECRET, ...extra };
-}
+const fake = (name: string, script: string) => fakes.fake(name, script);
+const testEnv = (extra: Record<string, string> = {}) => fakes.env(SECRET, extra);
 
 async function lookup(options: Record<string, unknown>, image: string, env = testEnv()) {
   const context = recordingContext(env);
@@ -150,7 +143,7 @@ describe("helper backend: broken helpers", () => {
   });
 
   test("a helper file that is not executable is not a helper", async () => {
-    writeFileSync(join(bin, "docker-credential-noexec"), "#!/bin/sh\n", { mode: 0o644 });
+    writeFileSync(join(fakes.bin, "docker-credential-noexec"), "#!/bin/sh\n", { mode: 0o644 });
     await expectBroken(options("noexec"), image, /not found on PATH/);
   });
 
@@ -203,7 +196,7 @@ describe("helper backend: broken helpers", () => {
 describe("credential helper runner", () => {
   test("findExecutable searches only absolute PATH entries", () => {
     fake("x", "exit 0");
-    expect(findExecutable("docker-credential-x", `relative:${bin}`)).toBe(join(bin, "docker-credential-x"));
+    expect(findExecutable("docker-credential-x", `relative:${fakes.bin}`)).toBe(join(fakes.bin, "docker-credential-x"));
     expect(findExecutable("docker-credential-x", "")).toBeNull();
     expect(findExecutable("docker-credential-x", undefined)).toBeNull();
   });
