@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { request, runBinary } from "./support/binary.ts";
+import { request, runChecked } from "./support/binary.ts";
 import { kubeletCredentialsFor, kubeletDecode } from "./support/kubelet.ts";
 
 const SECRET = "fake-chain-secret-5555";
@@ -24,10 +24,7 @@ function put(name: string, content: unknown): string {
 }
 
 function provider(stdin: string, args: string[], env: Record<string, string> = {}) {
-  const result = runBinary({ stdin, args: ["--syslog-socket", "", ...args], env: { PATH, ...env } });
-  expect(result.stderr).not.toContain(SECRET);
-  if (result.code !== 0) expect(result.stdout).toBe("");
-  return result;
+  return runChecked({ stdin, args: ["--syslog-socket", "", ...args], env: { PATH, ...env } }, [SECRET]);
 }
 
 const envCreds = (key: string, user: string) => ({

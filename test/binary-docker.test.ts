@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { request, runBinary } from "./support/binary.ts";
+import { request, runChecked } from "./support/binary.ts";
 import { kubeletCredentialsFor, kubeletDecode } from "./support/kubelet.ts";
 import { createPassStore, type PassStore } from "./support/pass-store.ts";
 import { registryAccepts, skopeoLogin, startRegistry, type Registry } from "./support/registry.ts";
@@ -20,10 +20,7 @@ beforeEach(() => {
 });
 
 function provider(stdin: string, args: string[], env: Record<string, string> = {}, secrets: string[] = [SECRET]) {
-  const result = runBinary({ stdin, args: ["--syslog-socket", "", ...args], env: { PATH, ...env } });
-  for (const secret of secrets) expect(result.stderr).not.toContain(secret);
-  if (result.code !== 0) expect(result.stdout).toBe("");
-  return result;
+  return runChecked({ stdin, args: ["--syslog-socket", "", ...args], env: { PATH, ...env } }, secrets);
 }
 
 function put(name: string, content: unknown): string {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import packageJson from "../package.json" with { type: "json" };
 import { API_VERSIONS } from "../src/protocol.ts";
-import { BINARY, request, runBinary } from "./support/binary.ts";
+import { BINARY, request, runBinary, runChecked } from "./support/binary.ts";
 import { kubeletCredentialsFor, kubeletDecode } from "./support/kubelet.ts";
 import { SyslogListener } from "./support/syslog-listener.ts";
 
@@ -32,9 +32,7 @@ function put(name: string, content: unknown): void {
 /** Runs the binary against `dir`, with syslog going to the test's listener. */
 function provider(stdin: string, args: string[] = [], env?: Record<string, string>) {
   // Only the file backend: the default chain would also read the machine's /var/lib/kubelet/config.json.
-  const result = runBinary({ stdin, args: ["--backends", "file", "--credroot", dir, "--syslog-socket", listener.path, ...args], env });
-  expect(result.stderr).not.toContain(SECRET);
-  if (result.code !== 0) expect(result.stdout).toBe("");
+  const result = runChecked({ stdin, args: ["--backends", "file", "--credroot", dir, "--syslog-socket", listener.path, ...args], env }, [SECRET]);
   const syslog = listener.drain();
   for (const line of syslog) expect(line).not.toContain(SECRET);
   return { ...result, syslog };
