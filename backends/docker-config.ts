@@ -1,5 +1,5 @@
 // `docker-config` backend: credentials that `docker login` / `podman login` already wrote, read from
-// DOCKER_AUTH_CONFIG and then Docker config.json / containers auth.json files (DESIGN.md §3).
+// DOCKER_AUTH_CONFIG and then Docker config.json / containers auth.json files.
 //
 // The first source with credentials for the registry answers; sources are never merged, so what a
 // node uses is always what one file says. Within one source, for the image's registry:
@@ -11,22 +11,14 @@
 //   3. credsStore answers for the registry key when no auths entry holds credentials for it.
 import { isAbsolute, join } from "node:path";
 import * as v from "valibot";
-import {
-  CredentialHelperError,
-  DOCKER_HUB_HOSTS,
-  DOCKER_HUB_SERVER_URL,
-  helperServerUrl,
-  runCredentialHelper,
-} from "../src/credential-helper.ts";
-import { durationMs } from "../src/duration.ts";
-import { FileReadError, readOptionalFile } from "../src/files.ts";
-import { parseHost } from "../src/image.ts";
-import { describeJsonError, parseJson } from "../src/json.ts";
-import { describeIssues, goDurationOption, jsonObject } from "../src/validation.ts";
-import { parseOptions } from "./options.ts";
+import { FileReadError, readOptionalFile } from "../src/core/files.ts";
+import { DOCKER_HUB_HOSTS, DOCKER_HUB_SERVER_URL } from "../src/core/image.ts";
+import { dockerConfigKey } from "../src/core/keys.ts";
+import { jsonObject, parseJsonAs } from "../src/core/validation.ts";
+import { askCredentialHelper, helperServerUrl } from "./support/credential-helper.ts";
+import { cacheDurationOption, parseOptions, timeoutOption } from "./support/options.ts";
 import {
   BackendError,
-  type Backend,
   type BackendContext,
   type BackendFactory,
   type Credential,
@@ -37,8 +29,8 @@ const DockerConfigOptions = v.strictObject({
   files: v.optional(
     v.array(v.pipe(v.string(), v.check((path) => isAbsolute(path), "must hold absolute paths"))),
   ),
-  cacheDuration: goDurationOption("5m", { positive: false }),
-  helperTimeout: goDurationOption("10s", { positive: true }),
+  cacheDuration: cacheDurationOption,
+  helperTimeout: timeoutOption,
 });
 
 // Go decodes JSON null into a field as "absent", so null is accepted wherever a value is optional.
@@ -90,27 +82,6 @@ export function defaultConfigFiles(env: Readonly<Record<string, string | undefin
   return [...new Set(files.filter((file): file is string => file !== undefined))];
 }
 
-/**
- * A config key as registry and namespace: scheme stripped, a "/v1" or "/v2" API path and trailing
- * slashes dropped, other paths kept (kubelet BasicDockerKeyring.Add). Hosts are lower-cased and
- * every Docker Hub alias becomes "docker.io". null when the host is not a host at all.
- */
-export function normalizeConfigKey(key: string): { registry: string; path: string } | null {
-  const rest = key.replace(/^https?:\/\//i, "");
-  const slash = rest.indexOf("/");
-  const host = slash === -1 ? rest : rest.slice(0, slash);
-  let path = slash === -1 ? "" : rest.slice(slash).replace(/\/+$/, "");
-  if (path === "/v1" || path === "/v2") path = "";
-  else if (path.startsWith("/v1/") || path.startsWith("/v2/")) path = path.slice(3);
-  let lookupHost: string;
-  try {
-    lookupHost = parseHost(host).lookupHost;
-  } catch {
-    return null;
-  }
-  return { registry: DOCKER_HUB_HOSTS.has(lookupHost) ? "docker.io" : lookupHost, path };
-}
-
 type EntryCredential = { kind: "credential"; credential: Credential } | { kind: "token" } | { kind: "empty" };
 
 /** What one auths entry holds. Throws (without the value) when `auth` cannot be decoded. */
@@ -144,11 +115,10 @@ interface Source {
   read(): string | null;
 }
 
-export const createDockerConfigBackend: BackendFactory = (name, options, context): Backend => {
-  const parsedOptions = parseOptions(name, DockerConfigOptions, options);
+export const createDockerConfigBackend: BackendFactory = (options, context) => {
+  const parsedOptions = parseOptions(DockerConfigOptions, options);
   const { cacheDuration, helperTimeout } = parsedOptions;
   const files = parsedOptions.files ?? defaultConfigFiles(context.env);
-  const helperOptions = { env: context.env, timeoutMs: durationMs(helperTimeout), timeoutText: helperTimeout };
 
   const sources = (): Source[] => {
     const list: Source[] = [];
@@ -159,34 +129,33 @@ export const createDockerConfigBackend: BackendFactory = (name, options, context
   };
 
   return {
-    name,
     async lookup(target) {
       const broken: string[] = [];
       for (const source of sources()) {
         try {
           const content = source.read();
           if (content === null) {
-            context.debug(`${name}: ${source.label} not found`);
+            context.debug(`${source.label} not found`);
             continue;
           }
-          context.debug(`${name}: reading ${source.label}`);
+          context.debug(`reading ${source.label}`);
           const config = parseConfig(source.label, content);
-          const answer = await answerFromConfig(config, target, source.label, name, context, helperOptions);
+          const answer = await answerFromConfig(config, target, source.label, context, helperTimeout);
           if (answer === null) {
-            context.debug(`${name}: ${source.label} has no credentials for ${target.host}`);
+            context.debug(`${source.label} has no credentials for ${target.host}`);
             continue;
           }
           const helperNote = answer.helper === null ? "" : ` (helper ${answer.helper})`;
           return {
             auth: answer.auth,
-            source: `${name} ${source.label}${helperNote}`,
+            source: `${source.label}${helperNote}`,
             cacheDuration,
             cacheKeyType: "Registry",
           };
         } catch (error) {
           if (!(error instanceof BackendError)) throw error;
           // A broken source does not hide the next one; it is reported and skipped.
-          context.warn(`${name}: ${error.message}`);
+          context.warn(error.message);
           broken.push(source.label);
         }
       }
@@ -210,11 +179,7 @@ function readConfigFile(path: string): string | null {
 function parseConfig(label: string, content: string): ConfigFile {
   // docker/cli LoadFromReader accepts an empty file (io.EOF) as an empty configuration.
   if (content.trim() === "") return {};
-  const json = parseJson(content);
-  if (!json.ok) throw new BackendError(`${label}: ${describeJsonError(json)}`);
-  const parsed = v.safeParse(ConfigFile, json.value);
-  if (!parsed.success) throw new BackendError(`${label}: ${describeIssues(parsed.issues)}`);
-  return parsed.output;
+  return parseJsonAs(ConfigFile, content, (problem) => new BackendError(`${label}: ${problem}`));
 }
 
 interface Answer {
@@ -227,9 +192,8 @@ async function answerFromConfig(
   config: ConfigFile,
   target: ImageTarget,
   label: string,
-  name: string,
   context: BackendContext,
-  helperOptions: Parameters<typeof runCredentialHelper>[2],
+  timeout: string,
 ): Promise<Answer | null> {
   const isHub = DOCKER_HUB_HOSTS.has(target.lookupHost);
   const registry = isHub ? "docker.io" : target.lookupHost;
@@ -237,29 +201,12 @@ async function answerFromConfig(
   // which is how the kubelet names every Hub image.
   const keyHost = isHub ? "docker.io" : target.host;
 
-  const askHelper = async (helper: string, kind: string): Promise<Credential | null> => {
-    const serverUrl = helperServerUrl(target);
-    context.debug(`${name}: ${label}: asking ${kind} helper ${helper} for ${serverUrl}`);
-    let answer;
-    try {
-      answer = await runCredentialHelper(helper, serverUrl, helperOptions);
-    } catch (error) {
-      if (error instanceof CredentialHelperError) throw new BackendError(`${label}: ${kind}: ${error.message}`);
-      throw error;
-    }
-    if (answer.kind === "identity-token") {
-      context.warn(
-        `${name}: ${label}: helper ${helper} holds an identity token for ${serverUrl}, which the kubelet cannot use; skipped`,
-      );
-      return null;
-    }
-    if (answer.kind === "not-found") return null;
-    return { username: answer.username, password: answer.secret };
-  };
+  const askHelper = (helper: string, kind: string) =>
+    askCredentialHelper(helper, helperServerUrl(target), { env: context.env, timeout, context, describe: `${label}: ${kind}` });
 
   // 1. credHelpers for this registry beat everything else in the file.
   const helperKey = Object.keys(config.credHelpers ?? {}).find((key) => {
-    const normalized = normalizeConfigKey(key);
+    const normalized = dockerConfigKey(key);
     return normalized?.registry === registry && normalized.path === "" && config.credHelpers?.[key] !== "";
   });
   if (helperKey !== undefined) {
@@ -274,7 +221,7 @@ async function answerFromConfig(
   //    whose hostname matches).
   const groups = new Map<string, { key: string; entry: AuthEntry; exact: boolean }[]>();
   for (const [key, entry] of Object.entries(config.auths ?? {})) {
-    const normalized = normalizeConfigKey(key);
+    const normalized = dockerConfigKey(key);
     if (normalized?.registry !== registry) continue;
     const exact = isHub
       ? key === DOCKER_HUB_SERVER_URL || key === `docker.io${normalized.path}`
@@ -290,7 +237,7 @@ async function answerFromConfig(
       const found = entryCredential(entry, `${label}: auths entry "${key}"`);
       if (found.kind === "token") {
         context.warn(
-          `${name}: ${label}: auths entry "${key}" holds only an identity or registry token, which the kubelet cannot use; skipped`,
+          `${label}: auths entry "${key}" holds only an identity or registry token, which the kubelet cannot use; skipped`,
         );
       }
       if (found.kind === "credential") {

@@ -3,17 +3,16 @@
 // the keys are REGISTRY_EXAMPLE_ORG_5000, REGISTRY_EXAMPLE_ORG, EXAMPLE_ORG, ORG, each read as
 // <prefix><key>_USERNAME, _PASSWORD and the optional _DURATION. The most specific key set wins.
 import * as v from "valibot";
-import { formatGoDuration, parseGoDuration } from "../src/duration.ts";
-import { hostCandidates } from "../src/image.ts";
-import { parseOptions } from "./options.ts";
-import { BackendError, type Backend, type BackendFactory } from "./types.ts";
-
-export const DEFAULT_ENV_PREFIX = "CREDENTIAL_PROVIDER_";
+import { DEFAULTS } from "../src/core/defaults.ts";
+import { goDuration } from "../src/core/validation.ts";
+import { hostCandidates } from "./support/host-candidates.ts";
+import { parseOptions } from "./support/options.ts";
+import { BackendError, type BackendFactory } from "./types.ts";
 
 const EnvOptions = v.strictObject({
   prefix: v.optional(
     v.pipe(v.string(), v.regex(/^[A-Za-z0-9_]+$/, "must be letters, digits and underscores")),
-    DEFAULT_ENV_PREFIX,
+    DEFAULTS.envPrefix,
   ),
 });
 
@@ -22,10 +21,11 @@ export function envKey(candidate: string): string {
   return candidate.toUpperCase().replace(/[^A-Z0-9]/g, "_");
 }
 
-export const createEnvBackend: BackendFactory = (name, options, context): Backend => {
-  const { prefix } = parseOptions(name, EnvOptions, options);
+const Duration = goDuration("non-negative");
+
+export const createEnvBackend: BackendFactory = (options, context) => {
+  const { prefix } = parseOptions(EnvOptions, options);
   return {
-    name,
     async lookup(target) {
       for (const candidate of hostCandidates(target)) {
         const base = prefix + envKey(candidate);
@@ -33,13 +33,13 @@ export const createEnvBackend: BackendFactory = (name, options, context): Backen
         const password = context.env[`${base}_PASSWORD`];
         // Either one set makes the key count; an empty or missing one is "", as the kubelet allows.
         if (username === undefined && password === undefined) {
-          context.debug(`${name}: neither ${base}_USERNAME nor ${base}_PASSWORD is set`);
+          context.debug(`neither ${base}_USERNAME nor ${base}_PASSWORD is set`);
           continue;
         }
-        context.debug(`${name}: using ${base}_USERNAME and ${base}_PASSWORD`);
+        context.debug(`using ${base}_USERNAME and ${base}_PASSWORD`);
         return {
           auth: { [target.host]: { username: username ?? "", password: password ?? "" } },
-          source: `${name} ${base}`,
+          source: base,
           cacheDuration: readDuration(`${base}_DURATION`, context.env),
           cacheKeyType: "Registry",
         };
@@ -53,8 +53,7 @@ export const createEnvBackend: BackendFactory = (name, options, context): Backen
 function readDuration(variable: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
   const text = env[variable];
   if (text === undefined) return undefined;
-  const nanos = parseGoDuration(text);
-  if (nanos === null) throw new BackendError(`${variable} is not a Go duration (like "5m0s" or "1h30m")`);
-  if (nanos < 0n) throw new BackendError(`${variable} must not be negative`);
-  return formatGoDuration(nanos);
+  const parsed = v.safeParse(Duration, text);
+  if (!parsed.success) throw new BackendError(`${variable} ${parsed.issues[0]?.message}`);
+  return parsed.output;
 }

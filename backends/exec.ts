@@ -5,17 +5,14 @@
 // passwords, so no message here ever quotes it.
 import { basename, isAbsolute } from "node:path";
 import * as v from "valibot";
-import { ChildProcessError, findExecutable, runChild } from "../src/child-process.ts";
-import { durationMs, formatGoDuration, parseGoDuration } from "../src/duration.ts";
-import { describeJsonError, parseJson } from "../src/json.ts";
-import { keyringKey, urlsMatch } from "../src/match.ts";
-import { API_VERSIONS, ResponseSchema } from "../src/protocol.ts";
-import { describeIssues, goDurationOption } from "../src/validation.ts";
-import { parseOptions } from "./options.ts";
-import { BackendError, type Backend, type BackendFactory, type Credential, type Hit } from "./types.ts";
-
-export const DEFAULT_EXEC_TIMEOUT = "10s";
-export const DEFAULT_EXEC_MAX_OUTPUT_BYTES = 1024 * 1024;
+import { DEFAULTS } from "../src/core/defaults.ts";
+import { durationMs, formatGoDuration, parseGoDuration } from "../src/core/duration.ts";
+import { keyringKey } from "../src/core/keys.ts";
+import { urlsMatch } from "../src/core/match.ts";
+import { API_VERSIONS, parseResponse } from "../src/core/protocol.ts";
+import { ChildProcessError, findExecutable, runChild } from "./support/child-process.ts";
+import { parseOptions, timeoutOption } from "./support/options.ts";
+import { BackendError, type BackendFactory, type Credential, type Hit } from "./types.ts";
 
 const noNul = v.check((text: string) => !text.includes("\0"), "must not contain a NUL character");
 
@@ -34,7 +31,7 @@ const ExecOptions = v.strictObject({
     ),
     {},
   ),
-  apiVersion: v.optional(v.picklist(API_VERSIONS), "credentialprovider.kubelet.k8s.io/v1"),
+  apiVersion: v.optional(v.picklist(API_VERSIONS), DEFAULTS.execApiVersion),
   // The kubelet requires matchImages in its own config; here leaving it out means every image.
   matchImages: v.optional(
     v.pipe(
@@ -42,15 +39,15 @@ const ExecOptions = v.strictObject({
       v.nonEmpty("must not be empty (leave it out to match every image)"),
     ),
   ),
-  timeout: goDurationOption(DEFAULT_EXEC_TIMEOUT, { positive: true }),
+  timeout: timeoutOption,
   maxOutputBytes: v.optional(
     v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(1, "must be at least 1")),
-    DEFAULT_EXEC_MAX_OUTPUT_BYTES,
+    DEFAULTS.execMaxOutputBytes,
   ),
 });
 
-export const createExecBackend: BackendFactory = (name, options, context): Backend => {
-  const config = parseOptions(name, ExecOptions, options);
+export const createExecBackend: BackendFactory = (options, context) => {
+  const config = parseOptions(ExecOptions, options);
   const { command, apiVersion, matchImages } = config;
   const timeoutText = config.timeout;
   const timeoutMs = durationMs(config.timeout);
@@ -60,7 +57,7 @@ export const createExecBackend: BackendFactory = (name, options, context): Backe
   async function run(image: string): Promise<string> {
     const executable = isAbsolute(command) ? command : findExecutable(command, childEnv.PATH);
     if (executable === null) throw new BackendError(`${command} not found on PATH`);
-    context.debug(`${name}: running ${executable} for ${image}`);
+    context.debug(`running ${executable} for ${image}`);
     let result;
     try {
       result = await runChild([executable, ...config.args], {
@@ -81,16 +78,14 @@ export const createExecBackend: BackendFactory = (name, options, context): Backe
   }
 
   return {
-    name,
     async lookup(target) {
-      // The kubelet's image string: the repository without tag or digest.
-      const image = `${target.host}/${target.path}`;
+      const { image } = target;
       // The kubelet runs a provider only when one of its matchImages patterns matches the image.
       if (matchImages !== undefined && !matchImages.some((pattern) => urlsMatch(pattern, image))) {
-        context.debug(`${name}: no matchImages pattern matches ${image}; ${command} not run`);
+        context.debug(`no matchImages pattern matches ${image}; ${command} not run`);
         return null;
       }
-      const response = parseResponse(command, apiVersion, await run(image));
+      const response = checkResponse(command, apiVersion, await run(image));
 
       const auth: Record<string, Credential> = {};
       for (const [key, { username, password }] of Object.entries(response.auth ?? {})) {
@@ -100,11 +95,11 @@ export const createExecBackend: BackendFactory = (name, options, context): Backe
       // The kubelet files each key in its keyring (scheme and /v1/ or /v2/ dropped) and uses it
       // only for images it matches (URLsMatch).
       if (!keys.some((key) => urlsMatch(keyringKey(key), image))) {
-        context.debug(`${name}: none of the ${keys.length} auth keys from ${command} matches ${image}`);
+        context.debug(`none of the ${keys.length} auth keys from ${command} matches ${image}`);
         return null;
       }
-      context.debug(`${name}: ${command} answered with ${keys.length} auth keys, cacheKeyType ${response.cacheKeyType}`);
-      const hit: Hit = { auth, source: `${name} ${basename(command)}`, cacheKeyType: response.cacheKeyType };
+      context.debug(`${command} answered with ${keys.length} auth keys, cacheKeyType ${response.cacheKeyType}`);
+      const hit: Hit = { auth, source: basename(command), cacheKeyType: response.cacheKeyType };
       if (response.cacheDuration !== undefined) {
         // The kubelet caches a negative duration with an expiry in the past: the same as "0s".
         const nanos = parseGoDuration(response.cacheDuration) ?? 0n;
@@ -115,22 +110,13 @@ export const createExecBackend: BackendFactory = (name, options, context): Backe
   };
 };
 
-/** Checks the provider's stdout as the kubelet's strict decoder would. Messages never quote it. */
-function parseResponse(command: string, sentVersion: string, text: string): v.InferOutput<typeof ResponseSchema> {
+/** The provider's stdout as the kubelet's strict decoder reads it. Messages never quote it. */
+function checkResponse(command: string, sentVersion: string, text: string) {
   if (text.trim() === "") throw new BackendError(`${command} printed nothing on stdout`);
-  // The kubelet's strict decoder rejects repeated keys too.
-  const json = parseJson(text, { rejectDuplicateKeys: true });
-  if (!json.ok) throw new BackendError(`${command} printed an invalid response: ${describeJsonError(json)}`);
-  const parsed = v.safeParse(ResponseSchema, json.value);
-  if (!parsed.success) {
-    throw new BackendError(`${command} printed an invalid response: ${describeIssues(parsed.issues)}`);
-  }
+  const response = parseResponse(text, (problem) => new BackendError(`${command} printed an invalid response: ${problem}`));
   // The kubelet discards a response whose apiVersion is not the request's.
-  if (parsed.output.apiVersion !== sentVersion) {
-    throw new BackendError(
-      `${command} answered with apiVersion ${parsed.output.apiVersion}, but was asked in ${sentVersion}`,
-    );
+  if (response.apiVersion !== sentVersion) {
+    throw new BackendError(`${command} answered with apiVersion ${response.apiVersion}, but was asked in ${sentVersion}`);
   }
-  return parsed.output;
+  return response;
 }
-

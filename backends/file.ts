@@ -4,27 +4,25 @@
 // falling back to a less specific file could send one registry's credentials to another.
 import { join } from "node:path";
 import * as v from "valibot";
-import { FileReadError, readOptionalFile } from "../src/files.ts";
-import { hostCandidates } from "../src/image.ts";
-import { describeJsonError, parseJson } from "../src/json.ts";
-import { describeIssues, goDuration, jsonObject } from "../src/validation.ts";
-import { parseOptions } from "./options.ts";
-import { BackendError, type Backend, type BackendFactory } from "./types.ts";
+import { DEFAULTS } from "../src/core/defaults.ts";
+import { FileReadError, readOptionalFile } from "../src/core/files.ts";
+import { goDuration, jsonObject, parseJsonAs } from "../src/core/validation.ts";
+import { hostCandidates } from "./support/host-candidates.ts";
+import { parseOptions } from "./support/options.ts";
+import { BackendError, type BackendFactory } from "./types.ts";
 
-export const DEFAULT_CREDROOT = "/etc/kubernetes/registry";
+const FileOptions = v.strictObject({ dir: v.optional(v.string(), DEFAULTS.credroot) });
 
-const FileOptions = v.strictObject({ dir: v.optional(v.string(), DEFAULT_CREDROOT) });
-
+// The seed script's format. Unknown fields are named (a typo such as "pasword" is easy to find).
 const CredentialFile = jsonObject(v.strictObject({
   username: v.optional(v.string(), ""),
   password: v.optional(v.string(), ""),
   duration: v.optional(goDuration("non-negative")),
 }));
 
-export const createFileBackend: BackendFactory = (name, options, context): Backend => {
-  const { dir } = parseOptions(name, FileOptions, options);
+export const createFileBackend: BackendFactory = (options, context) => {
+  const { dir } = parseOptions(FileOptions, options);
   return {
-    name,
     async lookup(target) {
       for (const candidate of hostCandidates(target)) {
         const fileName = `${candidate}.json`;
@@ -37,18 +35,18 @@ export const createFileBackend: BackendFactory = (name, options, context): Backe
           throw error;
         }
         if (text === null) {
-          context.debug(`${name}: ${path} not found`);
+          context.debug(`${path} not found`);
           continue;
         }
-        context.debug(`${name}: reading ${path}`);
-        const json = parseJson(text);
-        if (!json.ok) throw new BackendError(`${path}: ${describeJsonError(json)}`);
-        const parsed = v.safeParse(CredentialFile, json.value);
-        if (!parsed.success) throw new BackendError(`${path}: ${describeIssues(parsed.issues)}`);
-        const { username, password, duration } = parsed.output;
+        context.debug(`reading ${path}`);
+        const { username, password, duration } = parseJsonAs(
+          CredentialFile,
+          text,
+          (problem) => new BackendError(`${path}: ${problem}`),
+        );
         return {
           auth: { [target.host]: { username, password } },
-          source: `${name} ${fileName}`,
+          source: fileName,
           cacheDuration: duration, // canonical Go form, or undefined for the configured default
           cacheKeyType: "Registry",
         };

@@ -1,23 +1,23 @@
-// The contract every backend implements (DESIGN.md §4). A backend answers one question: does it
-// hold credentials for this image's registry? `null` means "nothing here, ask the next one"; a
-// thrown BackendError means "this source is broken" (reported, and the chain goes on).
-import type { ImageTarget } from "../src/image.ts";
+// The contract every backend implements (docs/ARCHITECTURE.md, "The Backend contract"). A backend
+// answers one question: does it hold credentials for this image? Three outcomes:
+//   a Hit     credentials, and where they came from;
+//   null      nothing here: the chain asks the next backend;
+//   a thrown BackendError   this source is broken: reported, and the chain asks the next backend.
+// Anything else thrown is a bug, reported by its type only.
+import type { ImageTarget } from "../src/core/image.ts";
+import type { CacheKeyType, Credential } from "../src/core/protocol.ts";
 
-export type { ImageTarget };
-
-export interface Credential {
-  username: string;
-  password: string;
-}
-
-export type CacheKeyType = "Image" | "Registry" | "Global";
+export type { CacheKeyType, Credential, ImageTarget };
 
 export interface Hit {
   /** Keys as the kubelet matches them: host[:port][/path]. */
   auth: Record<string, Credential>;
-  /** Where the answer came from, for logs: "file example.org.json". Never a secret. */
+  /**
+   * Where the answer came from, for logs: "example.org.json" from the backend, which the registry
+   * turns into "file example.org.json". Never a secret.
+   */
   source: string;
-  /** A canonical Go duration; absent means the configured default. */
+  /** A canonical Go duration set by the source; absent means the configured default. */
   cacheDuration?: string;
   /** Absent means "Registry". */
   cacheKeyType?: CacheKeyType;
@@ -29,17 +29,18 @@ export interface Backend {
   lookup(target: ImageTarget): Promise<Hit | null>;
 }
 
-/** What a backend may use besides its options; tests pass their own. */
+/** What a backend may use besides its options; built by backends/registry.ts, tests pass their own. */
 export interface BackendContext {
   /** The environment the provider was started with (never read process.env directly). */
   env: Readonly<Record<string, string | undefined>>;
-  /** Lookup steps for --debug. Never pass a secret. */
+  /** Lookup steps for --debug, already prefixed with the backend's name. Never pass a secret. */
   debug(message: string): void;
-  /** Problems that do not stop the lookup. Never pass a secret. */
+  /** Problems that do not stop the lookup, already prefixed with the backend's name. Never pass a secret. */
   warn(message: string): void;
 }
 
-export type BackendFactory = (name: string, options: unknown, context: BackendContext) => Backend;
+/** Builds one backend from its options (validated here, at start-up). Throws BackendOptionsError. */
+export type BackendFactory = (options: unknown, context: BackendContext) => Omit<Backend, "name">;
 
 /** A source that exists but cannot be used: unreadable, invalid, or answering junk. */
 export class BackendError extends Error {

@@ -3,7 +3,8 @@
 // "--flag=value", "-c value", "-cvalue" and bundled short flags ("-dv"). Errors name the flag,
 // never its value.
 import * as v from "valibot";
-import { goDuration } from "./validation.ts";
+import { DEFAULTS } from "./core/defaults.ts";
+import { goDuration } from "./core/validation.ts";
 
 export interface Options {
   help: boolean;
@@ -73,14 +74,14 @@ CredentialProviderResponse with the registry's username and password on stdout.
 
 Options:
       --config FILE         JSON config file: backends and their options, global settings
-      --backends LIST       backends to ask, in order, by name (default: file,env,docker-config)
-  -c, --credroot DIR        directory of the file backend (default /etc/kubernetes/registry)
+      --backends LIST       backends to ask, in order, by name (default: ${DEFAULTS.chain.join(",")})
+  -c, --credroot DIR        directory of the file backend (default ${DEFAULTS.credroot})
       --docker-config FILE  a Docker/containers auth file for the docker-config backend; repeat
                             for several (replaces the default list)
-      --cache-duration DUR  cacheDuration for answers that name none (default 5m)
+      --cache-duration DUR  cacheDuration for answers whose source sets none (default ${DEFAULTS.cacheDuration})
       --on-miss error|empty when no backend has credentials: exit 1 (default), or answer with
                             no credentials and cacheDuration "0s" and exit 0
-      --syslog-socket PATH  syslog socket (default /dev/log; "" turns syslog off)
+      --syslog-socket PATH  syslog socket (default ${DEFAULTS.syslogSocket}; "" turns syslog off)
   -d, --debug               print the lookup steps on stderr (never a credential)
   -v, --version             print the version and exit
   -h, --help                print this help and exit

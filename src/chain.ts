@@ -1,7 +1,7 @@
 // Asks the configured backends in order. The first hit answers; a miss (null) goes on; a broken
 // backend is reported at once and the chain goes on, so one bad source cannot hide a good one.
 import { BackendError, type Backend, type Hit } from "../backends/types.ts";
-import type { ImageTarget } from "./image.ts";
+import type { ImageTarget } from "./core/image.ts";
 import type { Log } from "./log.ts";
 
 export type ChainResult = { hit: Hit; backend: Backend; errors: string[] } | { hit: null; errors: string[] };

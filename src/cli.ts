@@ -4,14 +4,14 @@
 // Exit codes: 0 a response was written; 1 no backend had credentials (or an internal error);
 // 2 bad usage, bad configuration or a bad request. stdout is written once, and only on exit 0.
 import packageJson from "../package.json" with { type: "json" };
-import { BACKENDS } from "../backends/index.ts";
-import { BackendOptionsError, type Backend, type BackendContext } from "../backends/types.ts";
+import { createBackends } from "../backends/registry.ts";
+import { BackendOptionsError, type Backend } from "../backends/types.ts";
 import { parseArgs, USAGE, UsageError, type Options } from "./args.ts";
 import { lookupChain } from "./chain.ts";
-import { ConfigError, readConfigFile, resolveSettings, type BackendSpec, type Settings } from "./config.ts";
-import { InvalidImageError, parseImage } from "./image.ts";
+import { ConfigError, readConfigFile, resolveSettings, type Settings } from "./config.ts";
+import { InvalidImageError, parseImage } from "./core/image.ts";
+import { BadRequestError, formatResponse, parseRequest } from "./core/protocol.ts";
 import { IDENT, Log } from "./log.ts";
-import { BadRequestError, formatResponse, parseRequest } from "./protocol.ts";
 import { InputTooLargeError } from "./stdin.ts";
 
 export const VERSION: string = packageJson.version;
@@ -105,12 +105,4 @@ export async function run(io: Io): Promise<number> {
   const broken = result.errors.length > 0 ? `; ${result.errors.length} backend error(s) above` : "";
   log.error(`${target.host} is an unknown source: no credentials for it (asked: ${tried}${broken})`);
   return 1;
-}
-
-function createBackends(specs: readonly BackendSpec[], context: BackendContext): Backend[] {
-  return specs.map((spec) => {
-    const factory = BACKENDS[spec.type];
-    if (!factory) throw new ConfigError(`unknown backend type "${spec.type}"`);
-    return factory(spec.name, spec.options, context);
-  });
 }

@@ -3,20 +3,13 @@
 // it, and no message repeats a value.
 import { resolve } from "node:path";
 import * as v from "valibot";
-import { BACKENDS } from "../backends/index.ts";
+import { BACKEND_TYPES, isBackendType, type BackendSpec } from "../backends/registry.ts";
 import type { Options } from "./args.ts";
-import { FileReadError, readOptionalFile } from "./files.ts";
-import { describeJsonError, parseJson } from "./json.ts";
-import { describeIssues, goDuration, jsonObject } from "./validation.ts";
+import { DEFAULTS } from "./core/defaults.ts";
+import { FileReadError, readOptionalFile } from "./core/files.ts";
+import { goDuration, jsonObject, parseJsonAs } from "./core/validation.ts";
 
 export type OnMiss = "error" | "empty";
-
-export interface BackendSpec {
-  type: string;
-  name: string;
-  /** The backend's own options: everything in its config entry but `type` and `name`. */
-  options: Record<string, unknown>;
-}
 
 export interface Settings {
   backends: BackendSpec[];
@@ -28,13 +21,6 @@ export interface Settings {
   debug: boolean;
 }
 
-export const DEFAULT_CHAIN = ["file", "env", "docker-config"];
-export const DEFAULT_SETTINGS = {
-  defaultCacheDuration: "5m0s",
-  onMiss: "error" as OnMiss,
-  syslogSocket: "/dev/log",
-};
-
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
@@ -44,7 +30,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 // Backend entries are loose here: each backend validates its own options when it is created.
 const BackendEntry = jsonObject(v.looseObject({
-  type: v.picklist(Object.keys(BACKENDS)),
+  type: v.picklist(BACKEND_TYPES),
   name: v.optional(v.pipe(v.string(), v.regex(NAME, "must be letters, digits, '.', '_' or '-'"))),
 }));
 
@@ -73,11 +59,7 @@ export function readConfigFile(path: string): ConfigFile {
     throw error;
   }
   if (text === null) throw new ConfigError(`config file ${path} does not exist`);
-  const json = parseJson(text);
-  if (!json.ok) throw new ConfigError(`config file ${path}: ${describeJsonError(json)}`);
-  const parsed = v.safeParse(ConfigFile, json.value);
-  if (!parsed.success) throw new ConfigError(`config file ${path}: ${describeIssues(parsed.issues)}`);
-  return parsed.output;
+  return parseJsonAs(ConfigFile, text, (problem) => new ConfigError(`config file ${path}: ${problem}`));
 }
 
 /** The options of the backend named like its type; a flag for a backend not in the chain is an error. */
@@ -104,12 +86,12 @@ export function resolveSettings(flags: Options, file: ConfigFile = {}): Settings
 
   // --backends picks and orders by name: a configured instance, or a built-in type with its
   // default options. Without it: the config file's list, else every built-in backend.
-  const order = flags.backends ?? (file.backends ? configured.map((spec) => spec.name) : DEFAULT_CHAIN);
+  const order = flags.backends ?? (file.backends ? configured.map((spec) => spec.name) : DEFAULTS.chain);
   const backends = order.map((name): BackendSpec => {
     const spec = configured.find((s) => s.name === name);
     if (spec) return { ...spec, options: { ...spec.options } };
-    if (name in BACKENDS) return { type: name, name, options: {} };
-    throw new ConfigError(`unknown backend "${name}": expected a configured name or one of ${Object.keys(BACKENDS).join(", ")}`);
+    if (isBackendType(name)) return { type: name, name, options: {} };
+    throw new ConfigError(`unknown backend "${name}": expected a configured name or one of ${BACKEND_TYPES.join(", ")}`);
   });
 
   // Flags that set one backend's options apply to the instance with the default name.
@@ -119,12 +101,12 @@ export function resolveSettings(flags: Options, file: ConfigFile = {}): Settings
     optionsOf(backends, "docker-config", "--docker-config").files = flags.dockerConfig.map((path) => resolve(path));
   }
 
-  const syslogSocket = flags.syslogSocket ?? file.log?.syslogSocket ?? DEFAULT_SETTINGS.syslogSocket;
+  const syslogSocket = flags.syslogSocket ?? file.log?.syslogSocket ?? DEFAULTS.syslogSocket;
   return {
     backends,
     // Both are canonical Go durations already (validated by the flag parser and the schema).
-    defaultCacheDuration: flags.cacheDuration ?? file.defaultCacheDuration ?? DEFAULT_SETTINGS.defaultCacheDuration,
-    onMiss: flags.onMiss ?? file.onMiss ?? DEFAULT_SETTINGS.onMiss,
+    defaultCacheDuration: flags.cacheDuration ?? file.defaultCacheDuration ?? DEFAULTS.cacheDuration,
+    onMiss: flags.onMiss ?? file.onMiss ?? DEFAULTS.onMiss,
     syslogSocket: syslogSocket === "" ? null : syslogSocket,
     debug: flags.debug || (file.log?.debug ?? false),
   };

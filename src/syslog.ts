@@ -8,7 +8,6 @@
 // blocks or fails a credential request.
 import { dlopen, FFIType, ptr } from "bun:ffi";
 
-export const DEFAULT_SYSLOG_SOCKET = "/dev/log";
 export type Severity = "err" | "warning" | "info";
 
 const FACILITY_USER = 1;

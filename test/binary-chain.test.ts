@@ -115,6 +115,40 @@ describe("config file through the binary", () => {
   });
 });
 
+describe("the global cacheDuration applies to every backend that sets none", () => {
+  // docker-config and helper once defaulted their own cacheDuration to 5m, hiding these settings.
+  function dockerConfig(): string {
+    const auth = Buffer.from(`dc-user:${SECRET}`).toString("base64");
+    return put("docker.json", { auths: { "registry.example.org": { auth } } });
+  }
+  function fakeHelper(): string {
+    const bin = join(dir, "bin");
+    mkdirSync(bin, { recursive: true });
+    const script = join(bin, "docker-credential-fake");
+    writeFileSync(script, `#!/bin/sh
+printf '{"Username":"helper-user","Secret":"${SECRET}"}'\n`);
+    chmodSync(script, 0o755);
+    return bin;
+  }
+
+  test("--cache-duration for docker-config and helper answers", () => {
+    const viaDockerConfig = provider(request("registry.example.org/x"), ["--backends", "docker-config", "--docker-config", dockerConfig(), "--cache-duration", "42s"]);
+    expect(kubeletDecode(viaDockerConfig.stdout, V1)).toMatchObject({ cacheDuration: "42s", auth: { "registry.example.org": { username: "dc-user" } } });
+    const bin = fakeHelper();
+    const config = put("helper.json", { backends: [{ type: "helper", helper: "fake", matchImages: ["registry.example.org"] }] });
+    const viaHelper = provider(request("registry.example.org/x"), ["--config", config, "--cache-duration", "42s"], { PATH: `${bin}:${PATH}` });
+    expect(kubeletDecode(viaHelper.stdout, V1)).toMatchObject({ cacheDuration: "42s", auth: { "registry.example.org": { username: "helper-user" } } });
+  });
+
+  test("defaultCacheDuration from the config file; a backend's own cacheDuration still wins", () => {
+    const files = [dockerConfig()];
+    const global = put("global.json", { backends: [{ type: "docker-config", files }], defaultCacheDuration: "2m" });
+    expect(kubeletDecode(provider(request("registry.example.org/x"), ["--config", global]).stdout, V1).cacheDuration).toBe("2m0s");
+    const own = put("own.json", { backends: [{ type: "docker-config", files, cacheDuration: "3m" }], defaultCacheDuration: "2m" });
+    expect(kubeletDecode(provider(request("registry.example.org/x"), ["--config", own]).stdout, V1).cacheDuration).toBe("3m0s");
+  });
+});
+
 describe("exec backend through the binary", () => {
   /** A fake kubelet credential provider: answers in the apiVersion it was asked, with these keys. */
   function fakeProvider(keys: string[], extra = ""): string {

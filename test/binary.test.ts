@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import packageJson from "../package.json" with { type: "json" };
-import { API_VERSIONS } from "../src/protocol.ts";
+import { API_VERSIONS } from "../src/core/protocol.ts";
 import { BINARY, request, runBinary, runChecked } from "./support/binary.ts";
 import { kubeletCredentialsFor, kubeletDecode } from "./support/kubelet.ts";
 import { SyslogListener } from "./support/syslog-listener.ts";

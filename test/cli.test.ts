@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, UsageError } from "../src/args.ts";
 import { run, VERSION } from "../src/cli.ts";
-import { InputTooLargeError, STDIN_LIMIT } from "../src/stdin.ts";
+import { DEFAULTS } from "../src/core/defaults.ts";
+import { InputTooLargeError } from "../src/stdin.ts";
 import { kubeletDecode } from "./support/kubelet.ts";
 import packageJson from "../package.json" with { type: "json" };
 
@@ -124,7 +125,7 @@ describe("bad input: exit 2, one clear line", () => {
 
   test("stdin over the cap", async () => {
     const { code, stderr } = await cli(base(), () => {
-      throw new InputTooLargeError(`request is larger than ${STDIN_LIMIT} bytes`);
+      throw new InputTooLargeError(`request is larger than ${DEFAULTS.stdinMaxBytes} bytes`);
     });
     expect(code).toBe(2);
     expect(stderr).toContain("request is larger than 1048576 bytes");

@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createDockerConfigBackend, defaultConfigFiles, normalizeConfigKey } from "../backends/docker-config.ts";
+import { defaultConfigFiles } from "../backends/docker-config.ts";
 import { BackendError, BackendOptionsError, type Credential } from "../backends/types.ts";
-import { parseImage } from "../src/image.ts";
-import { urlsMatch } from "../src/match.ts";
-import { recordLookup, recordingContext } from "./support/context.ts";
+import { parseImage } from "../src/core/image.ts";
+import { urlsMatch } from "../src/core/match.ts";
+import { makeBackend, recordLookup, recordingContext } from "./support/context.ts";
 import { fakeHelpers, type FakeHelpers } from "./support/fake-helpers.ts";
 import { waitUntilGone } from "./support/processes.ts";
 import { createPassStore, type PassStore } from "./support/pass-store.ts";
@@ -40,7 +40,7 @@ const testEnv = (extra: Record<string, string> = {}) => fakes.env(SECRET, extra)
 
 async function lookup(image: string, options: Record<string, unknown>, env = testEnv()) {
   const context = recordingContext(env);
-  const result = await recordLookup(createDockerConfigBackend("docker-config", options, context), context, image, SECRET);
+  const result = await recordLookup(makeBackend("docker-config", "docker-config", options, context), context, image, SECRET);
   return { ...result, warnings: result.messages.filter((m) => m.startsWith("warn:")) };
 }
 
@@ -433,7 +433,7 @@ describe("docker-config backend: config files as docker login, podman login and 
       expect(hit).toEqual({
         auth: expected,
         source: `docker-config ${path}`,
-        cacheDuration: "5m0s",
+        cacheDuration: undefined, // the global default applies
         cacheKeyType: "Registry",
       });
       const only = Object.values(c.auth);
@@ -445,21 +445,8 @@ describe("docker-config backend: config files as docker login, podman login and 
   }
 });
 
-describe("normalizeConfigKey", () => {
-  test("scheme, API version path and trailing slashes go; namespaces stay; hosts lower-cased", () => {
-    expect(normalizeConfigKey("https://Registry.Example.org:5000/v2/")).toEqual({ registry: "registry.example.org:5000", path: "" });
-    expect(normalizeConfigKey("HTTP://registry.example.org/v1")).toEqual({ registry: "registry.example.org", path: "" });
-    expect(normalizeConfigKey("registry.example.org/Team/app/")).toEqual({ registry: "registry.example.org", path: "/Team/app" });
-    expect(normalizeConfigKey("https://index.docker.io/v1/")).toEqual({ registry: "docker.io", path: "" });
-    expect(normalizeConfigKey("registry-1.docker.io/org")).toEqual({ registry: "docker.io", path: "/org" });
-    expect(normalizeConfigKey("docker.io:443")).toEqual({ registry: "docker.io:443", path: "" });
-    expect(normalizeConfigKey("")).toBeNull();
-    expect(normalizeConfigKey("../etc")).toBeNull();
-  });
-});
-
 describe("docker-config backend: options", () => {
-  const create = (options: unknown) => () => createDockerConfigBackend("dc", options, recordingContext());
+  const create = (options: unknown) => () => makeBackend("docker-config", "dc", options, recordingContext());
 
   test("defaults, canonical durations and rejected values", async () => {
     const path = put("config.json", { auths: { "registry.example.org": login("alice") } });
@@ -472,7 +459,7 @@ describe("docker-config backend: options", () => {
     expect(create({ cacheDuration: "-5m" })).toThrow("must not be negative");
     expect(create({ helperTimeout: "0s" })).toThrow("must be greater than zero");
     expect(create(undefined)).not.toThrow();
-    expect(() => createDockerConfigBackend("dc", {}, recordingContext())).not.toThrow(BackendOptionsError);
+    expect(() => makeBackend("docker-config", "dc", {}, recordingContext())).not.toThrow(BackendOptionsError);
   });
 });
 
@@ -615,7 +602,7 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
     expect(hit).toEqual({
       auth: { "registry.example.org:5000": { username: "robot", password: SECRET } },
       source: `docker-config ${path} (helper fake)`,
-      cacheDuration: "5m0s",
+      cacheDuration: undefined,
       cacheKeyType: "Registry",
     });
     expect(readFileSync(join(dir, "stdin"), "utf8")).toBe("registry.example.org:5000");
@@ -692,7 +679,7 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
     expect(hit).toBeNull();
     expect(error).toBeNull();
     expect(warnings).toEqual([
-      `warn: docker-config: ${path}: helper tok holds an identity token for registry.example.org, which the kubelet cannot use; skipped`,
+      `warn: docker-config: ${path}: credsStore: helper tok holds an identity token for registry.example.org, which the kubelet cannot use; skipped`,
     ]);
   });
 
@@ -713,7 +700,7 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
     expect(hit).toBeNull();
     expect(warnings).toEqual([
       `warn: docker-config: ${crash}: credHelpers: docker-credential-crash get failed with exit status 2`,
-      `warn: docker-config: ${junk}: credsStore: docker-credential-junk get printed invalid JSON at line 1, column 1: unexpected character`,
+      `warn: docker-config: ${junk}: credsStore: docker-credential-junk get printed an unexpected answer: invalid JSON at line 1, column 1: unexpected character`,
     ]);
     expect(error?.message).toBe(`no credentials for registry.example.org, and broken sources were skipped: ${crash}, ${junk}`);
   });

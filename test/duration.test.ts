@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { canonicalGoDuration, formatGoDuration, parseGoDuration } from "../src/duration.ts";
+import { canonicalGoDuration, formatGoDuration, parseGoDuration } from "../src/core/duration.ts";
 
 describe("Go durations", () => {
   // Expected values are what Go's time.ParseDuration(x).String() prints.

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { createEnvBackend, envKey } from "../backends/env.ts";
+import { envKey } from "../backends/env.ts";
 import { BackendError, BackendOptionsError } from "../backends/types.ts";
-import { parseImage } from "../src/image.ts";
-import { recordingContext } from "./support/context.ts";
+import { parseImage } from "../src/core/image.ts";
+import { makeBackend, recordingContext } from "./support/context.ts";
 
 const SECRET = "s3cr3t-Pa55w0rd";
 
@@ -14,7 +14,7 @@ function makeContext(env: Record<string, string>) {
 
 async function lookup(env: Record<string, string>, image: string, options?: unknown) {
   const { context, messages } = makeContext(env);
-  const backend = createEnvBackend("env", options, context);
+  const backend = makeBackend("env", "env", options, context);
   const hit = await backend.lookup(parseImage(image));
   return { hit, messages };
 }
@@ -181,12 +181,12 @@ describe("env backend", () => {
   test("an invalid prefix or an unknown option fails at start-up, naming the backend and the key", () => {
     const { context } = makeContext({});
     for (const prefix of ["BAD-PREFIX", "A B", "", "X$"]) {
-      expect(() => createEnvBackend("env", { prefix }, context)).toThrow(BackendOptionsError);
-      expect(() => createEnvBackend("env", { prefix }, context)).toThrow(/backend "env".*"prefix"/);
+      expect(() => makeBackend("env", "env", { prefix }, context)).toThrow(BackendOptionsError);
+      expect(() => makeBackend("env", "env", { prefix }, context)).toThrow(/backend "env".*"prefix"/);
     }
-    expect(() => createEnvBackend("env", { prefix: 5 }, context)).toThrow(/"prefix"/);
-    expect(() => createEnvBackend("my-env", { prefx: "X_" }, context)).toThrow(/backend "my-env": unknown field "prefx"/);
-    expect(() => createEnvBackend("env", undefined, context)).not.toThrow();
+    expect(() => makeBackend("env", "env", { prefix: 5 }, context)).toThrow(/"prefix"/);
+    expect(() => makeBackend("env", "my-env", { prefx: "X_" }, context)).toThrow(/backend "my-env": unknown field "prefx"/);
+    expect(() => makeBackend("env", "env", undefined, context)).not.toThrow();
   });
 
   describe("_DURATION", () => {
@@ -219,7 +219,7 @@ describe("env backend", () => {
     test("invalid, empty or negative: an error naming the variable, never its value", async () => {
       for (const text of ["five minutes", SECRET, "", "7", "-5m"]) {
         const { context, messages } = makeContext({ ...base, CREDENTIAL_PROVIDER_EXAMPLE_ORG_DURATION: text });
-        const backend = createEnvBackend("env", {}, context);
+        const backend = makeBackend("env", "env", {}, context);
         const error = await backend.lookup(parseImage("example.org/app")).then(
           () => null,
           (e: unknown) => e,

@@ -2,10 +2,9 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createFileBackend } from "../backends/file.ts";
 import { BackendError, BackendOptionsError } from "../backends/types.ts";
-import { parseImage } from "../src/image.ts";
-import { recordLookup, recordingContext } from "./support/context.ts";
+import { parseImage } from "../src/core/image.ts";
+import { makeBackend, recordLookup, recordingContext } from "./support/context.ts";
 
 const SECRET = "fake-secret-do-not-print";
 let dir: string;
@@ -21,7 +20,7 @@ function put(name: string, content: unknown): void {
 
 async function lookup(image: string) {
   const context = recordingContext();
-  return recordLookup(createFileBackend("file", { dir }, context), context, image, SECRET);
+  return recordLookup(makeBackend("file", "file", { dir }, context), context, image, SECRET);
 }
 
 describe("file backend: lookup by domain suffix", () => {
@@ -77,7 +76,7 @@ describe("file backend: lookup by domain suffix", () => {
 
   test("a missing credential directory is a miss", async () => {
     const context = recordingContext();
-    const backend = createFileBackend("file", { dir: join(dir, "nope") }, context);
+    const backend = makeBackend("file", "file", { dir: join(dir, "nope") }, context);
     expect(await backend.lookup(parseImage("registry.example.org/x"))).toBeNull();
   });
 });
@@ -145,11 +144,11 @@ describe("file backend: the seed's format", () => {
 
 describe("file backend options", () => {
   test("unknown option is rejected with the backend's name and the key", () => {
-    expect(() => createFileBackend("creds", { dri: "/x" }, recordingContext())).toThrow(
+    expect(() => makeBackend("file", "creds", { dri: "/x" }, recordingContext())).toThrow(
       new BackendOptionsError('backend "creds": unknown field "dri"'),
     );
   });
   test("dir must be a string", () => {
-    expect(() => createFileBackend("file", { dir: 5 }, recordingContext())).toThrow(/field "dir" must be a string/);
+    expect(() => makeBackend("file", "file", { dir: 5 }, recordingContext())).toThrow(/field "dir" must be a string/);
   });
 });

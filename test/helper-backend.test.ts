@@ -1,11 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createHelperBackend } from "../backends/helper.ts";
 import { BackendError, BackendOptionsError } from "../backends/types.ts";
-import { findExecutable } from "../src/child-process.ts";
-import { runCredentialHelper } from "../src/credential-helper.ts";
-import { recordLookup, recordingContext } from "./support/context.ts";
+import { findExecutable } from "../backends/support/child-process.ts";
+import { runCredentialHelper } from "../backends/support/credential-helper.ts";
+import { makeBackend, recordLookup, recordingContext } from "./support/context.ts";
 import { fakeHelpers, type FakeHelpers } from "./support/fake-helpers.ts";
 import { waitUntilGone } from "./support/processes.ts";
 import { createPassStore, type PassStore } from "./support/pass-store.ts";
@@ -26,7 +25,7 @@ const testEnv = (extra: Record<string, string> = {}) => fakes.env(SECRET, extra)
 
 async function lookup(options: Record<string, unknown>, image: string, env = testEnv()) {
   const context = recordingContext(env);
-  return recordLookup(createHelperBackend("helper", options, context), context, image, SECRET);
+  return recordLookup(makeBackend("helper", "helper", options, context), context, image, SECRET);
 }
 
 async function expectBroken(options: Record<string, unknown>, image: string, reason: RegExp) {
@@ -40,7 +39,7 @@ async function expectBroken(options: Record<string, unknown>, image: string, rea
 const answering = `cat > "$FAKE_DIR/stdin"; printf '{"ServerURL":"x","Username":"robot","Secret":"%s"}' "$FAKE_SECRET"`;
 
 describe("helper backend: options", () => {
-  const create = (options: unknown) => () => createHelperBackend("ecr", options, recordingContext());
+  const create = (options: unknown) => () => makeBackend("helper", "ecr", options, recordingContext());
 
   test("helper and matchImages are required", () => {
     expect(create({})).toThrow(BackendOptionsError);
@@ -59,9 +58,9 @@ describe("helper backend: options", () => {
     expect(create({ helper: "x", matchImages: "a" })).toThrow('field "matchImages" must be an array');
   });
 
-  test("the default cacheDuration is 5m0s; given ones are emitted canonical", async () => {
+  test("without cacheDuration the global default applies (none set here); given ones are emitted canonical", async () => {
     fake("fake", answering);
-    expect((await lookup({ helper: "fake", matchImages: [ECR] }, `${ECR}/app`)).hit?.cacheDuration).toBe("5m0s");
+    expect((await lookup({ helper: "fake", matchImages: [ECR] }, `${ECR}/app`)).hit?.cacheDuration).toBeUndefined();
     const { hit } = await lookup({ helper: "fake", matchImages: [ECR], cacheDuration: "90s" }, `${ECR}/app`);
     expect(hit?.cacheDuration).toBe("1m30s");
   });
@@ -74,7 +73,7 @@ describe("helper backend: lookups", () => {
     expect(hit).toEqual({
       auth: { [ECR]: { username: "robot", password: SECRET } },
       source: "helper (helper fake)",
-      cacheDuration: "5m0s",
+      cacheDuration: undefined,
       cacheKeyType: "Registry",
     });
     expect(readFileSync(join(dir, "stdin"), "utf8")).toBe(ECR);
@@ -159,7 +158,7 @@ describe("helper backend: broken helpers", () => {
 
   test("junk on stdout", async () => {
     fake("junk", `echo "here is your secret: $FAKE_SECRET"`);
-    await expectBroken(options("junk"), image, /^docker-credential-junk get printed invalid JSON at line 1, column 1/);
+    await expectBroken(options("junk"), image, /^docker-credential-junk get printed an unexpected answer: invalid JSON at line 1, column 1/);
   });
 
   test("JSON of the wrong shape", async () => {
@@ -202,7 +201,7 @@ describe("credential helper runner", () => {
   });
 
   test("a helper name that is a path is refused before anything runs", async () => {
-    const run = runCredentialHelper("../bin/sh", "x", { env: testEnv(), timeoutMs: 1000, timeoutText: "1s" });
+    const run = runCredentialHelper("../bin/sh", "x", { env: testEnv(), timeout: "1s" });
     await expect(run).rejects.toThrow("invalid credential helper name");
   });
 });

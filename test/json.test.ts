@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { describeJsonError, parseJson, scanJson } from "../src/json.ts";
+import { describeJsonError, parseJson, scanJson } from "../src/core/json.ts";
 
 describe("parseJson", () => {
   test("valid JSON parses", () => {
@@ -36,7 +36,31 @@ describe("parseJson", () => {
 
   test("duplicate keys are found on request", () => {
     expect(scanJson('{"a":1,"a":2}')).toBeNull();
-    expect(scanJson('{"a":1,"a":2}', { rejectDuplicateKeys: true })?.reason).toBe('duplicate key "a"');
+    expect(scanJson('{"a":1,"a":2}', { rejectDuplicateKeys: true })?.reason).toBe("duplicate key");
     expect(scanJson('{"a":{"b":1},"c":{"b":2}}', { rejectDuplicateKeys: true })).toBeNull();
+  });
+
+  test("a duplicate key is reported by position, never by its text (a key may be a secret)", () => {
+    const text = '{"fake-secret-key-1234":1,\n "fake-secret-key-1234":2}';
+    const result = parseJson(text, { rejectDuplicateKeys: true });
+    expect(result).toEqual({ ok: false, line: 2, column: 2, reason: "duplicate key" });
+    expect(describeJsonError(result as { line: number; column: number; reason: string })).not.toContain("fake-secret");
+    // Keys compare decoded: "\u0061" is "a".
+    expect(scanJson('{"a":1,"\\u0061":2}', { rejectDuplicateKeys: true })?.reason).toBe("duplicate key");
+  });
+
+  test("numbers of any length are one literal", () => {
+    const long = `1${"0".repeat(1000)}.5e10`;
+    expect(scanJson(`[${long}]`)).toBeNull();
+    // The error is where the document really breaks, after the number.
+    const broken = parseJson(`[${long} x]`);
+    expect(broken).toMatchObject({ ok: false, line: 1, column: long.length + 3, reason: "expected ',' or ']'" });
+  });
+
+  test("nesting of any depth is scanned without recursion", () => {
+    const depth = 100_000;
+    expect(scanJson("[".repeat(depth) + "]".repeat(depth))).toBeNull();
+    expect(scanJson('{"a":'.repeat(depth) + "1" + "}".repeat(depth), { rejectDuplicateKeys: true })).toBeNull();
+    expect(parseJson("[".repeat(depth))).toMatchObject({ ok: false, column: depth + 1, reason: "unexpected end of input" });
   });
 });

@@ -1,7 +1,7 @@
 // The test-side checker of the kubelet's response rules must itself reject what the kubelet
 // rejects, or the binary tests that rely on it would prove nothing.
 import { describe, expect, test } from "bun:test";
-import { formatResponse } from "../src/protocol.ts";
+import { formatResponse } from "../src/core/protocol.ts";
 import { kubeletDecode } from "./support/kubelet.ts";
 
 const V1 = "credentialprovider.kubelet.k8s.io/v1";
@@ -16,7 +16,7 @@ describe("kubeletDecode", () => {
     ["an extra top-level field", good.replace('"auth"', '"extra":1,"auth"'), V1, /unknown field "extra"/],
     ["an extra auth field", good.replace('"password":"p"', '"password":"p","auth":"dTpw"'), V1, /unknown field "auth\.r\.example\.org\.auth"/],
     ["a wrongly-cased field", good.replace('"cacheKeyType"', '"CacheKeyType"'), V1, /unknown field "CacheKeyType"|missing field "cacheKeyType"/],
-    ["a duplicate field", good.replace('"kind"', '"cacheDuration":"1m","kind"'), V1, /duplicate key "cacheDuration"/],
+    ["a duplicate field", good.replace('"kind"', '"cacheDuration":"1m","kind"'), V1, /duplicate key$/],
     ["a numeric cacheDuration", good.replace('"5m0s"', "300"), V1, /field "cacheDuration" must be a string/],
     ["a bad cacheKeyType", good.replace('"Registry"', '"Host"'), V1, /field "cacheKeyType" must be one of/],
     ["no cacheKeyType", good.replace('"cacheKeyType":"Registry",', ""), V1, /missing field "cacheKeyType"/],

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { keyringKey, urlsMatch } from "../src/match.ts";
+import { urlsMatch } from "../src/core/match.ts";
 
 // Cases from the kubelet's keyring tests (pkg/credentialprovider/keyring_test.go) and DESIGN.md §2.
 describe("urlsMatch: the kubelet's URLsMatchStr", () => {
@@ -28,16 +28,4 @@ describe("urlsMatch: the kubelet's URLsMatchStr", () => {
   for (const [pattern, image, expected] of cases) {
     test(`${pattern} vs ${image}: ${expected}`, () => expect(urlsMatch(pattern, image)).toBe(expected));
   }
-});
-
-describe("keyringKey: BasicDockerKeyring.Add", () => {
-  const cases: [string, string][] = [
-    ["registry.example.org", "registry.example.org"],
-    ["https://registry.example.org/v1/", "registry.example.org"],
-    ["https://registry.example.org/v2/", "registry.example.org"],
-    ["http://registry.example.org:5000", "registry.example.org:5000"],
-    ["registry.example.org/team", "registry.example.org/team"],
-    ["https://index.docker.io/v1/", "index.docker.io"],
-  ];
-  for (const [location, key] of cases) test(location, () => expect(keyringKey(location)).toBe(key));
 });

@@ -1,9 +1,14 @@
+// Backends as the program builds them (through backends/registry.ts, so messages carry the
+// backend's name), with a context that records every message for the tests' secret checks.
 import { expect } from "bun:test";
+import { createBackends, type BackendType } from "../../backends/registry.ts";
 import type { Backend, BackendContext, Hit } from "../../backends/types.ts";
-import { parseImage } from "../../src/image.ts";
+import { parseImage } from "../../src/core/image.ts";
 
-/** A BackendContext that records every message, so tests can check that no secret is in them. */
-export function recordingContext(env: Record<string, string | undefined> = {}): BackendContext & { messages: string[] } {
+export type RecordingContext = BackendContext & { messages: string[] };
+
+/** A context that records every message, so tests can check that no secret is in them. */
+export function recordingContext(env: Record<string, string | undefined> = {}): RecordingContext {
   const messages: string[] = [];
   return {
     env,
@@ -11,6 +16,12 @@ export function recordingContext(env: Record<string, string | undefined> = {}): 
     debug: (message) => messages.push(`debug: ${message}`),
     warn: (message) => messages.push(`warn: ${message}`),
   };
+}
+
+/** One backend built by the registry, as the chain would get it. */
+export function makeBackend(type: BackendType, name: string, options: unknown, context: BackendContext): Backend {
+  const [backend] = createBackends([{ type, name, options: options as Record<string, unknown> }], context);
+  return backend as Backend;
 }
 
 /**

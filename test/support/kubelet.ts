@@ -2,10 +2,11 @@
 // unknown, duplicate or wrongly-cased fields reject the whole response) and which auth key it
 // would use for an image (keyring: every matching key, most specific first).
 import * as v from "valibot";
-import { describeJsonError, parseJson } from "../../src/json.ts";
-import { keyringKey, urlsMatch } from "../../src/match.ts";
-import { ResponseSchema } from "../../src/protocol.ts";
-import { describeIssues } from "../../src/validation.ts";
+import { describeJsonError, parseJson } from "../../src/core/json.ts";
+import { keyringKey } from "../../src/core/keys.ts";
+import { urlsMatch } from "../../src/core/match.ts";
+import { ResponseSchema } from "../../src/core/protocol.ts";
+import { describeIssues } from "../../src/core/validation.ts";
 
 export type KubeletResponse = v.InferOutput<typeof ResponseSchema>;
 

@@ -71,17 +71,3 @@ export function urlsMatch(pattern: string, image: string): boolean {
   if (!target.path.startsWith(glob.path)) return false;
   return glob.labels.every((label, i) => globMatch(label, target.labels[i] as string));
 }
-
-/**
- * The kubelet's keyring key for a stored credential location (BasicDockerKeyring.Add): scheme
- * stripped, a leading "/v1/" or "/v2/" path dropped, other paths kept as a namespace.
- */
-export function keyringKey(location: string): string {
-  const withScheme = /^https?:\/\//.test(location) ? location : `https://${location}`;
-  const afterScheme = withScheme.replace(/^https?:\/\//, "");
-  const slash = afterScheme.indexOf("/");
-  const host = slash === -1 ? afterScheme : afterScheme.slice(0, slash);
-  let path = slash === -1 ? "" : afterScheme.slice(slash);
-  if (path.startsWith("/v2/") || path.startsWith("/v1/")) path = path.slice(3);
-  return path.length > 0 && path !== "/" ? host + path : host;
-}

@@ -1,22 +1,22 @@
 // Runs a Docker credential helper the way docker/cli does (docker-credential-helpers client.Get):
 // `docker-credential-<name> get` with the server URL on stdin, answering
-// {"ServerURL","Username","Secret"} on stdout. Shared by the docker-config and helper backends.
+// {"ServerURL","Username","Secret"} on stdout. Shared by the docker-config and helper backends,
+// which call askCredentialHelper: the helper's answer as a credential or a miss.
 //
 // Safety: runChild gives the helper a process group of its own, killed whole at the timeout, and
 // caps its stdout; its stdout and stderr never reach any message, because a crashing helper may
 // well print the secret it was about to return.
 import * as v from "valibot";
+import { DEFAULTS } from "../../src/core/defaults.ts";
+import { durationMs } from "../../src/core/duration.ts";
+import { DOCKER_HUB_HOSTS, DOCKER_HUB_SERVER_URL } from "../../src/core/image.ts";
+import type { Credential } from "../../src/core/protocol.ts";
+import { jsonObject, parseJsonAs } from "../../src/core/validation.ts";
+import { BackendError, type BackendContext } from "../types.ts";
 import { ChildProcessError, findExecutable, runChild } from "./child-process.ts";
-import { describeJsonError, parseJson } from "./json.ts";
-import { describeIssues, jsonObject } from "./validation.ts";
 
-/** The key Docker Hub credentials are stored under (docker/cli registry.IndexServer). */
-export const DOCKER_HUB_SERVER_URL = "https://index.docker.io/v1/";
-/** Host names that all mean Docker Hub (containers/image normalizeRegistry, docker/cli). */
-export const DOCKER_HUB_HOSTS: ReadonlySet<string> = new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
 /** docker-credential-helpers credentials.ErrCredentialsNotFound, printed on stdout with exit 1. */
 export const NOT_FOUND_MESSAGE = "credentials not found in native keychain";
-export const MAX_HELPER_OUTPUT = 64 * 1024;
 
 // What a helper name may be: it becomes part of an executable's name, never a path.
 const HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -47,9 +47,39 @@ export function helperServerUrl(target: { lookupHost: string }): string {
 export interface RunHelperOptions {
   /** The helper's whole environment (it needs PATH, HOME, GNUPGHOME, D-Bus variables…). */
   env: Readonly<Record<string, string | undefined>>;
-  timeoutMs: number;
-  /** How the timeout reads in messages ("10s"). */
-  timeoutText: string;
+  /** The time limit, a Go duration ("10s"). */
+  timeout: string;
+}
+
+/**
+ * Asks a helper for a server URL, as a backend does: the credential, or null when the helper has
+ * none. An identity token (which the kubelet cannot use) is a miss with a warning; a helper that
+ * is missing, fails or answers junk is a BackendError whose message starts with `describe`.
+ */
+export async function askCredentialHelper(
+  helper: string,
+  serverUrl: string,
+  options: RunHelperOptions & { context: BackendContext; describe?: string },
+): Promise<Credential | null> {
+  const { context } = options;
+  const prefix = options.describe ? `${options.describe}: ` : "";
+  context.debug(`${prefix}asking helper ${helper} for ${serverUrl}`);
+  let answer;
+  try {
+    answer = await runCredentialHelper(helper, serverUrl, options);
+  } catch (error) {
+    if (!(error instanceof CredentialHelperError)) throw error;
+    throw new BackendError(prefix + error.message);
+  }
+  if (answer.kind === "identity-token") {
+    context.warn(`${prefix}helper ${helper} holds an identity token for ${serverUrl}, which the kubelet cannot use; skipped`);
+    return null;
+  }
+  if (answer.kind === "not-found") {
+    context.debug(`${prefix}helper ${helper} has no credentials for ${serverUrl}`);
+    return null;
+  }
+  return { username: answer.username, password: answer.secret };
 }
 
 export async function runCredentialHelper(
@@ -71,9 +101,9 @@ export async function runCredentialHelper(
     result = await runChild([executable, "get"], {
       env: options.env,
       stdin: serverUrl,
-      timeoutMs: options.timeoutMs,
-      timeoutText: options.timeoutText,
-      maxOutputBytes: MAX_HELPER_OUTPUT,
+      timeoutMs: durationMs(options.timeout),
+      timeoutText: options.timeout,
+      maxOutputBytes: DEFAULTS.helperMaxOutputBytes,
       stderr: "ignore", // a failing helper may print the secret it was about to return
     });
   } catch (error) {
@@ -90,13 +120,11 @@ export async function runCredentialHelper(
         : `${program} get failed with exit status ${exitCode}`,
     );
   }
-  const json = parseJson(output);
-  if (!json.ok) throw new CredentialHelperError(`${program} get printed ${describeJsonError(json)}`);
-  const parsed = v.safeParse(HelperOutput, json.value);
-  if (!parsed.success) {
-    throw new CredentialHelperError(`${program} get printed an unexpected answer: ${describeIssues(parsed.issues)}`);
-  }
-  const { Username: username, Secret: secret } = parsed.output;
+  const { Username: username, Secret: secret } = parseJsonAs(
+    HelperOutput,
+    output,
+    (problem) => new CredentialHelperError(`${program} get printed an unexpected answer: ${problem}`),
+  );
   // Some helpers (pass, secretservice) answer exit 0 with empty fields instead of not-found.
   if (username === "" && secret === "") return { kind: "not-found" };
   // docker/cli credentials/native_store.go: Username "<token>" marks an identity token.

@@ -1,9 +1,9 @@
 // The kubelet's credential provider protocol (k8s.io/kubelet/pkg/apis/credentialprovider and
-// pkg/credentialprovider/plugin/plugin.go): the request we accept and the response we print.
+// pkg/credentialprovider/plugin/plugin.go): its types, the request we accept and the response we
+// print. Backends import these types; this module imports nothing of theirs.
 import * as v from "valibot";
-import type { CacheKeyType, Credential } from "../backends/types.ts";
-import { describeJsonError, isJsonObject, parseJson } from "./json.ts";
-import { describeIssues, goDuration, jsonObject } from "./validation.ts";
+import { isJsonObject } from "./json.ts";
+import { checkAs, goDuration, jsonObject, parseJsonAs } from "./validation.ts";
 
 export const API_VERSIONS = [
   "credentialprovider.kubelet.k8s.io/v1alpha1",
@@ -13,6 +13,13 @@ export const API_VERSIONS = [
 export type ApiVersion = (typeof API_VERSIONS)[number];
 
 export const CACHE_KEY_TYPES = ["Image", "Registry", "Global"] as const;
+export type CacheKeyType = (typeof CACHE_KEY_TYPES)[number];
+
+/** One entry of a response's `auth` map: all the kubelet decodes of it. */
+export interface Credential {
+  username: string;
+  password: string;
+}
 
 // Unknown fields (serviceAccountToken, serviceAccountAnnotations, future ones) are allowed and
 // dropped here, so nothing downstream can log them.
@@ -30,21 +37,16 @@ export class BadRequestError extends Error {
 
 /** Parses stdin; checks kind and apiVersion before the image so the message says what is wrong. */
 export function parseRequest(text: string): CredentialProviderRequest {
-  const parsedJson = parseJson(text);
-  if (!parsedJson.ok) throw new BadRequestError(`request is not JSON: ${describeJsonError(parsedJson)}`);
-  const json = parsedJson.value;
+  const json = parseJsonAs(v.unknown(), text, (problem) => new BadRequestError(`request is not JSON: ${problem}`));
   if (!isJsonObject(json)) throw new BadRequestError("request must be a JSON object");
-  const fields = json;
-  if (fields.kind !== "CredentialProviderRequest") {
+  if (json.kind !== "CredentialProviderRequest") {
     throw new BadRequestError('request kind must be "CredentialProviderRequest"');
   }
-  if (!API_VERSIONS.includes(fields.apiVersion as ApiVersion)) {
+  if (!API_VERSIONS.includes(json.apiVersion as ApiVersion)) {
     throw new BadRequestError(`unsupported request apiVersion: expected one of ${API_VERSIONS.join(", ")}`);
   }
-  if (fields.image === undefined) throw new BadRequestError('request has no "image"');
-  const parsed = v.safeParse(Request, json);
-  if (!parsed.success) throw new BadRequestError(`request ${describeIssues(parsed.issues)}`);
-  return parsed.output;
+  if (json.image === undefined) throw new BadRequestError('request has no "image"');
+  return checkAs(Request, json, (problem) => new BadRequestError(`request ${problem}`));
 }
 
 /** The response, with exactly the kubelet's fields in its own order. */
@@ -84,3 +86,8 @@ export const ResponseSchema = jsonObject(v.strictObject({
     ),
   ),
 }));
+
+/** Parses a provider's stdout as the kubelet's strict decoder would (repeated keys rejected too). */
+export function parseResponse(text: string, fail: (problem: string) => Error): v.InferOutput<typeof ResponseSchema> {
+  return parseJsonAs(ResponseSchema, text, fail, { rejectDuplicateKeys: true });
+}

@@ -4,7 +4,30 @@
 import * as v from "valibot";
 import type { BaseIssue } from "valibot";
 import { formatGoDuration, parseGoDuration } from "./duration.ts";
-import { isJsonObject } from "./json.ts";
+import { describeJsonError, isJsonObject, parseJson, type JsonOptions } from "./json.ts";
+
+/**
+ * JSON text checked against a schema: the one way every input (request, config file, credential
+ * file, docker config, a helper's or a provider's answer) is read. On a problem, `fail` gets a
+ * description that names a position or a field and never quotes the text, and its error is thrown.
+ */
+export function parseJsonAs<S extends v.GenericSchema>(
+  schema: S,
+  text: string,
+  fail: (problem: string) => Error,
+  options: JsonOptions = {},
+): v.InferOutput<S> {
+  const json = parseJson(text, options);
+  if (!json.ok) throw fail(describeJsonError(json));
+  return checkAs(schema, json.value, fail);
+}
+
+/** A value checked against a schema; on a problem, `fail` gets its description (never the value). */
+export function checkAs<S extends v.GenericSchema>(schema: S, value: unknown, fail: (problem: string) => Error): v.InferOutput<S> {
+  const parsed = v.safeParse(schema, value);
+  if (!parsed.success) throw fail(describeIssues(parsed.issues));
+  return parsed.output;
+}
 
 export function describeIssue(issue: BaseIssue<unknown>): string {
   const path = (issue.path ?? []).map((item) => String(item.key)).join(".");
@@ -50,11 +73,6 @@ export function goDuration(sign: "any" | "non-negative" | "positive" = "any") {
     ),
     v.transform((text) => formatGoDuration(parseGoDuration(text) ?? 0n)),
   );
-}
-
-/** An optional Go duration option with a default, in canonical form either way. */
-export function goDurationOption(defaultValue: string, { positive }: { positive: boolean }) {
-  return v.optional(goDuration(positive ? "positive" : "non-negative"), defaultValue);
 }
 
 /** A JSON object: valibot's object and record schemas also accept arrays, JSON decoders do not. */

@@ -5,7 +5,10 @@
 // file name, so it must be a DNS name, an IPv4 address or a bracketed IPv6 literal, nothing else.
 
 export interface ImageTarget {
-  /** The request's image string, as sent. */
+  /**
+   * The repository as the kubelet sends it and matches it: host/path, without tag or digest
+   * ("docker.io/library/nginx" for "nginx:1.25").
+   */
   image: string;
   /** Registry host[:port] as the image spells it: the `auth` key the kubelet will match. */
   host: string;
@@ -27,6 +30,10 @@ export class InvalidImageError extends Error {
 
 const DEFAULT_DOMAIN = "docker.io";
 const LEGACY_DEFAULT_DOMAIN = "index.docker.io";
+/** Host names that all mean Docker Hub (containers/image normalizeRegistry, docker/cli). */
+export const DOCKER_HUB_HOSTS: ReadonlySet<string> = new Set([DEFAULT_DOMAIN, LEGACY_DEFAULT_DOMAIN, "registry-1.docker.io"]);
+/** The key docker/cli stores Docker Hub credentials under (registry.IndexServer). */
+export const DOCKER_HUB_SERVER_URL = "https://index.docker.io/v1/";
 const NAME_TOTAL_LENGTH_MAX = 255; // distribution/reference NameTotalLengthMax
 const DNS_NAME_MAX = 253;
 
@@ -86,7 +93,7 @@ export function parseImage(image: string): ImageTarget {
       );
     }
   }
-  return { image, path, ...parseHost(host) };
+  return { image: `${host}/${path}`, path, ...parseHost(host) };
 }
 
 /** Splits and validates host[:port]; exported for backends that read hosts from config. */
@@ -169,21 +176,4 @@ function isIPv6(text: string): boolean {
   }
   if (!all.every((group) => HEX_GROUP.test(group))) return false;
   return halves.length === 2 ? width <= 7 : width === 8;
-}
-
-/**
- * The names to look a registry up under, most specific first: for "a.b.example.org:5000",
- * "a.b.example.org:5000", "a.b.example.org", "b.example.org", "example.org", "org".
- * IP literals have no domain suffixes: only "host:port" and "host". Lower case throughout.
- */
-export function hostCandidates(target: Pick<ImageTarget, "hostname" | "port" | "isIp">): string[] {
-  const candidates: string[] = [];
-  if (target.port !== "") candidates.push(`${target.hostname}:${target.port}`);
-  if (target.isIp) {
-    candidates.push(target.hostname);
-    return candidates;
-  }
-  const labels = target.hostname.split(".");
-  for (let i = 0; i < labels.length; i++) candidates.push(labels.slice(i).join("."));
-  return candidates;
 }

@@ -1,0 +1,18 @@
+// Validation of a backend's options at start-up, and the option schemas several backends share.
+import * as v from "valibot";
+import { DEFAULTS } from "../../src/core/defaults.ts";
+import { describeIssues, goDuration } from "../../src/core/validation.ts";
+import { BackendOptionsError } from "../types.ts";
+
+/** The options checked against the backend's schema; the error names the key (the registry adds the backend). */
+export function parseOptions<S extends v.GenericSchema>(schema: S, options: unknown): v.InferOutput<S> {
+  const parsed = v.safeParse(schema, options ?? {});
+  if (!parsed.success) throw new BackendOptionsError(describeIssues(parsed.issues));
+  return parsed.output;
+}
+
+/** `cacheDuration`: unset means the global default (--cache-duration / defaultCacheDuration). */
+export const cacheDurationOption = v.optional(goDuration("non-negative"));
+
+/** A child process's time limit. */
+export const timeoutOption = v.optional(goDuration("positive"), DEFAULTS.childTimeout);

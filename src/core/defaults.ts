@@ -1,0 +1,26 @@
+// Every default value of the program, in one place. The usage text (src/args.ts), the config
+// schema (src/config.ts) and the backends read them here; test/defaults.test.ts checks that the
+// README's tables say the same.
+
+export const DEFAULTS = {
+  /** The chain when neither --backends nor a config file names one. */
+  chain: ["file", "env", "docker-config"],
+  /** `file` backend: the credential directory (the seed script's README; its code said ".../registries/"). */
+  credroot: "/etc/kubernetes/registry",
+  /** cacheDuration of an answer whose source sets none, as a canonical Go duration. */
+  cacheDuration: "5m0s",
+  onMiss: "error",
+  syslogSocket: "/dev/log",
+  /** `env` backend: the variables' prefix. */
+  envPrefix: "CREDENTIAL_PROVIDER_",
+  /** Time limit of one child process: a credential helper or an `exec` provider. */
+  childTimeout: "10s",
+  /** `exec` backend: the version its provider is asked in. */
+  execApiVersion: "credentialprovider.kubelet.k8s.io/v1",
+  /** `exec` backend: the most its provider may print on stdout. */
+  execMaxOutputBytes: 1024 * 1024,
+  /** The most a credential helper may print on stdout. */
+  helperMaxOutputBytes: 64 * 1024,
+  /** The most a request on stdin may hold: a request is a few hundred bytes. */
+  stdinMaxBytes: 1024 * 1024,
+} as const;
