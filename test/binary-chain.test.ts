@@ -5,6 +5,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request, runChecked } from "./support/binary.ts";
+import { echoingProvider } from "./support/fake-provider.ts";
+import { put as putFile, putScript } from "./support/files.ts";
 import { kubeletCredentialsFor, kubeletDecode } from "./support/kubelet.ts";
 
 const SECRET = "fake-chain-secret-5555";
@@ -17,11 +19,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "gcp-chain-"));
 });
 
-function put(name: string, content: unknown): string {
-  const path = join(dir, name);
-  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
-  return path;
-}
+const put = (name: string, content: unknown) => putFile(dir, name, content);
 
 function provider(stdin: string, args: string[], env: Record<string, string> = {}) {
   return runChecked({ stdin, args: ["--syslog-socket", "", ...args], env: { PATH, ...env } }, [SECRET]);
@@ -151,20 +149,9 @@ printf '{"Username":"helper-user","Secret":"${SECRET}"}'\n`);
 
 describe("exec backend through the binary", () => {
   /** A fake kubelet credential provider: answers in the apiVersion it was asked, with these keys. */
-  function fakeProvider(keys: string[], extra = ""): string {
-    const path = join(dir, "fake-provider");
-    const auth = keys.map((k) => `"${k}":{"username":"exec-user","password":"${SECRET}"}`).join(",");
-    writeFileSync(
-      path,
-      `#!/bin/sh
-request=$(cat)
-${extra}
-version=$(printf '%s' "$request" | sed -n 's/.*"apiVersion":"\\([^"]*\\)".*/\\1/p')
-printf '{"apiVersion":"%s","kind":"CredentialProviderResponse","cacheKeyType":"Image","cacheDuration":"1m","auth":{${auth}}}' "$version"
-`,
-    );
-    chmodSync(path, 0o755);
-    return path;
+  function fakeProvider(keys: string[], before = ""): string {
+    const auth = Object.fromEntries(keys.map((key) => [key, { username: "exec-user", password: SECRET }]));
+    return echoingProvider(dir, { cacheKeyType: "Image", cacheDuration: "1m", auth }, before);
   }
 
   test("another provider's answer passes through when a key matches the image", () => {
@@ -198,9 +185,7 @@ printf '{"apiVersion":"%s","kind":"CredentialProviderResponse","cacheKeyType":"I
   });
 
   test("a failing provider is a broken backend; the chain goes on", () => {
-    const path = join(dir, "broken-provider");
-    writeFileSync(path, `#!/bin/sh\necho 'not json ${SECRET}'\n`);
-    chmodSync(path, 0o755);
+    const path = putScript(dir, "broken-provider", `echo 'not json ${SECRET}'`);
     const config = put("config.json", { backends: [{ type: "exec", command: path }, { type: "env" }] });
     const { code, stdout, stderr } = provider(request("example.org/x"), ["--config", config], envCreds("EXAMPLE_ORG", "env"));
     expect(code).toBe(0);

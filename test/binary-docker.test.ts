@@ -2,9 +2,10 @@
 // a docker-registry with htpasswd auth that skopeo logs in to (writing a containers auth.json),
 // and the real docker-credential-pass helper over a throwaway GPG key and password store.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { put as putFile } from "./support/files.ts";
 import { request, runChecked } from "./support/binary.ts";
 import { kubeletCredentialsFor, kubeletDecode } from "./support/kubelet.ts";
 import { createPassStore, type PassStore } from "./support/pass-store.ts";
@@ -23,12 +24,7 @@ function provider(stdin: string, args: string[], env: Record<string, string> = {
   return runChecked({ stdin, args: ["--syslog-socket", "", ...args], env: { PATH, ...env } }, secrets);
 }
 
-function put(name: string, content: unknown): string {
-  const path = join(dir, name);
-  mkdirSync(join(path, ".."), { recursive: true });
-  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
-  return path;
-}
+const put = (name: string, content: unknown) => putFile(dir, name, content);
 
 const auth = (user: string, password: string) => ({ auth: Buffer.from(`${user}:${password}`).toString("base64") });
 

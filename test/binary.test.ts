@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import packageJson from "../package.json" with { type: "json" };
 import { API_VERSIONS } from "../src/core/protocol.ts";
+import { put as putFile } from "./support/files.ts";
 import { BINARY, request, runBinary, runChecked } from "./support/binary.ts";
 import { kubeletCredentialsFor, kubeletDecode } from "./support/kubelet.ts";
 import { SyslogListener } from "./support/syslog-listener.ts";
@@ -25,9 +26,7 @@ beforeEach(() => {
 });
 afterAll(() => listeners.forEach((l) => l.close()));
 
-function put(name: string, content: unknown): void {
-  writeFileSync(join(dir, name), typeof content === "string" ? content : JSON.stringify(content));
-}
+const put = (name: string, content: unknown) => putFile(dir, name, content);
 
 /** Runs the binary against `dir`, with syslog going to the test's listener. */
 function provider(stdin: string, args: string[] = [], env?: Record<string, string>) {

@@ -1,10 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { defaultConfigFiles } from "../backends/docker-config.ts";
 import { BackendError, BackendOptionsError, type Credential } from "../backends/types.ts";
 import { parseImage } from "../src/core/image.ts";
 import { urlsMatch } from "../src/core/match.ts";
+import { put as putFile } from "./support/files.ts";
 import { makeBackend, recordLookup, recordingContext } from "./support/context.ts";
 import { fakeHelpers, type FakeHelpers } from "./support/fake-helpers.ts";
 import { waitUntilGone } from "./support/processes.ts";
@@ -25,12 +26,7 @@ const b64 = (text: string) => Buffer.from(text).toString("base64");
 const login = (user: string, password = SECRET) => ({ auth: b64(`${user}:${password}`) });
 
 /** Writes a config file under the temp dir (a string is written as is) and returns its path. */
-function put(name: string, content: unknown): string {
-  const path = join(dir, name);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content, null, 2));
-  return path;
-}
+const put = (name: string, content: unknown) => putFile(dir, name, content);
 
 const fake = (name: string, script: string) => fakes.fake(name, script);
 const answering = (user: string) =>

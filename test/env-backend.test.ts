@@ -6,14 +6,9 @@ import { makeBackend, recordingContext } from "./support/context.ts";
 
 const SECRET = "s3cr3t-Pa55w0rd";
 
-/** A context over an explicit environment that records every message the backend produces. */
-function makeContext(env: Record<string, string>) {
-  const context = recordingContext(env);
-  return { context, messages: context.messages };
-}
-
 async function lookup(env: Record<string, string>, image: string, options?: unknown) {
-  const { context, messages } = makeContext(env);
+  const context = recordingContext(env);
+  const { messages } = context;
   const backend = makeBackend("env", "env", options, context);
   const hit = await backend.lookup(parseImage(image));
   return { hit, messages };
@@ -179,7 +174,7 @@ describe("env backend", () => {
   });
 
   test("an invalid prefix or an unknown option fails at start-up, naming the backend and the key", () => {
-    const { context } = makeContext({});
+    const context = recordingContext({});
     for (const prefix of ["BAD-PREFIX", "A B", "", "X$"]) {
       expect(() => makeBackend("env", "env", { prefix }, context)).toThrow(BackendOptionsError);
       expect(() => makeBackend("env", "env", { prefix }, context)).toThrow(/backend "env".*"prefix"/);
@@ -218,7 +213,8 @@ describe("env backend", () => {
 
     test("invalid, empty or negative: an error naming the variable, never its value", async () => {
       for (const text of ["five minutes", SECRET, "", "7", "-5m"]) {
-        const { context, messages } = makeContext({ ...base, CREDENTIAL_PROVIDER_EXAMPLE_ORG_DURATION: text });
+        const context = recordingContext({ ...base, CREDENTIAL_PROVIDER_EXAMPLE_ORG_DURATION: text });
+        const { messages } = context;
         const backend = makeBackend("env", "env", {}, context);
         const error = await backend.lookup(parseImage("example.org/app")).then(
           () => null,

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { BackendError, BackendOptionsError } from "../backends/types.ts";
 import { parseImage } from "../src/core/image.ts";
 import { makeBackend, recordingContext } from "./support/context.ts";
+import { echoingProvider as writeEchoingProvider, fakeProvider as writeFakeProvider } from "./support/fake-provider.ts";
 import { API_VERSIONS } from "../src/core/protocol.ts";
 import { waitUntilGone } from "./support/processes.ts";
 
@@ -28,48 +29,22 @@ function tempDir(): string {
   return dir;
 }
 
-/** Writes an executable /bin/sh script named `fake-provider` into a fresh temp dir. */
+/** A fake provider (test/support/fake-provider.ts) in a fresh temp dir. */
 function fakeProvider(body: string): { dir: string; path: string } {
   const dir = tempDir();
-  const path = join(dir, "fake-provider");
-  writeFileSync(path, `#!/bin/sh\n${body}\n`);
-  chmodSync(path, 0o755);
-  return { dir, path };
+  return { dir, path: writeFakeProvider(dir, body) };
 }
 
-/**
- * A provider that saves its request to request.json and answers with the apiVersion it was sent.
- * `response` is the rest of the answer; its apiVersion is filled in by the script.
- */
+/** A provider that saves its request to request.json and answers in the apiVersion it was sent. */
 function echoingProvider(response: Record<string, unknown>): { dir: string; path: string } {
   const dir = tempDir();
-  const json = JSON.stringify({ apiVersion: "@V@", kind: "CredentialProviderResponse", ...response });
-  const path = join(dir, "fake-provider");
-  writeFileSync(
-    path,
-    [
-      "#!/bin/sh",
-      "req=$(cat)",
-      `printf '%s' "$req" > '${dir}/request.json'`,
-      `v=$(printf '%s' "$req" | sed -n 's/.*"apiVersion":"\\([^"]*\\)".*/\\1/p')`,
-      "cat <<EOF",
-      json.replace("@V@", "$v"),
-      "EOF",
-      "",
-    ].join("\n"),
-  );
-  chmodSync(path, 0o755);
-  return { dir, path };
-}
-
-function makeContext(env: Record<string, string> = { PATH: SYSTEM_PATH }) {
-  const context = recordingContext(env);
-  return { context, messages: context.messages };
+  return { dir, path: writeEchoingProvider(dir, response) };
 }
 
 /** Runs one lookup; returns the hit or the error, and every message produced. */
 async function lookup(options: Record<string, unknown>, image: string, env?: Record<string, string>) {
-  const { context, messages } = makeContext(env);
+  const context = recordingContext(env ?? { PATH: SYSTEM_PATH });
+  const { messages } = context;
   const backend = makeBackend("exec", "exec", options, context);
   try {
     return { hit: await backend.lookup(parseImage(image)), error: null, messages };
@@ -397,7 +372,7 @@ describe("exec backend: timeout", () => {
 });
 
 describe("exec backend: options", () => {
-  const { context } = makeContext();
+  const context = recordingContext({ PATH: SYSTEM_PATH });
   const cases: [string, unknown, RegExp][] = [
     ["no command", {}, /missing field "command"/],
     ["empty command", { command: "" }, /field "command" must not be empty/],

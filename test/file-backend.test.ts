@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BackendError, BackendOptionsError } from "../backends/types.ts";
 import { parseImage } from "../src/core/image.ts";
+import { put as putFile } from "./support/files.ts";
 import { makeBackend, recordLookup, recordingContext } from "./support/context.ts";
 
 const SECRET = "fake-secret-do-not-print";
@@ -14,9 +15,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function put(name: string, content: unknown): void {
-  writeFileSync(join(dir, name), typeof content === "string" ? content : JSON.stringify(content));
-}
+const put = (name: string, content: unknown) => putFile(dir, name, content);
 
 async function lookup(image: string) {
   const context = recordingContext();
