@@ -74,7 +74,7 @@ CredentialProviderResponse with the registry's username and password on stdout.
 
 Options:
       --config FILE         JSON config file: backends and their options, global settings
-      --backends LIST       backends to ask, in order, by name (default: ${DEFAULTS.chain.join(",")})
+      --backends LIST       backends to ask, in order, by name (default ${DEFAULTS.chain.join(",")})
   -c, --credroot DIR        directory of the file backend (default ${DEFAULTS.credroot})
       --docker-config FILE  a Docker/containers auth file for the docker-config backend; repeat
                             for several (replaces the default list)

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { urlsMatch } from "../src/core/match.ts";
 
-// Cases from the kubelet's keyring tests (pkg/credentialprovider/keyring_test.go) and DESIGN.md §2.
+// Cases from the kubelet's keyring tests (pkg/credentialprovider/keyring_test.go).
 describe("urlsMatch: the kubelet's URLsMatchStr", () => {
   const cases: [string, string, boolean][] = [
     ["registry.example.org", "registry.example.org/app", true],
