@@ -138,6 +138,13 @@ describe("config errors name the file and the key, never the value", () => {
     expect(() => settingsFor(["--backends", "file,nope"])).toThrow(/unknown backend "nope"/);
   });
 
+  test("names of Object.prototype are not backend types", () => {
+    for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+      expect(() => settingsFor(["--backends", name])).toThrow(ConfigError);
+      expect(() => settingsFor(["--backends", name])).toThrow(`unknown backend "${name}"`);
+    }
+  });
+
   test("a typo in a backend's options fails at start-up with the backend's name and key", async () => {
     let stderr = "";
     let stdout = "";
