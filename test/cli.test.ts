@@ -112,6 +112,9 @@ describe("bad input: exit 2, one clear line", () => {
     ["invalid image", req("../../etc/passwd"), /invalid image reference: repository path/],
     ["traversal in host", req("..%2f/x"), /invalid image reference/],
     ["NUL in host", req("reg\u0000.example.org/x"), /invalid image reference: registry host/],
+    ["a token that is not a string", req("registry.example.org/x", { serviceAccountToken: 42 }), /field "serviceAccountToken" must be a string\n$/],
+    ["annotations that are not strings", req("registry.example.org/x", { serviceAccountAnnotations: { "a.example.org/x": SECRET.length } }), /field "serviceAccountAnnotations\.<key 1>" must be a string\n$/],
+    ["annotations that are an array", req("registry.example.org/x", { serviceAccountAnnotations: [SECRET] }), /field "serviceAccountAnnotations" must be a JSON object\n$/],
   ];
   for (const [what, stdin, message] of cases) {
     test(what, async () => {

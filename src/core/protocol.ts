@@ -21,15 +21,24 @@ export interface Credential {
   password: string;
 }
 
-// Unknown fields (serviceAccountToken, serviceAccountAnnotations, future ones) are allowed and
-// dropped here, so nothing downstream can log them.
+// Unknown fields are allowed and dropped here, so nothing downstream can log them. The
+// service-account fields (kubelet 1.33+, v1 only) are kept for backends that forward them; the
+// token is a credential: it goes to a chained provider's stdin and nowhere else.
 const Request = v.object({
   apiVersion: v.picklist(API_VERSIONS),
   kind: v.literal("CredentialProviderRequest"),
   image: v.pipe(v.string(), v.nonEmpty("must not be empty")),
+  serviceAccountToken: v.optional(v.string()),
+  serviceAccountAnnotations: v.optional(jsonObject(v.record(v.string(), v.string()))),
 });
 
 export type CredentialProviderRequest = v.InferOutput<typeof Request>;
+
+/** The request's service-account fields, as a chained provider is sent them. */
+export interface ServiceAccountFields {
+  serviceAccountToken?: string;
+  serviceAccountAnnotations?: Record<string, string>;
+}
 
 export class BadRequestError extends Error {
   override name = "BadRequestError";
@@ -46,14 +55,17 @@ export function parseRequest(text: string): CredentialProviderRequest {
     throw new BadRequestError(`unsupported request apiVersion: expected one of ${API_VERSIONS.join(", ")}`);
   }
   if (json.image === undefined) throw new BadRequestError('request has no "image"');
-  return checkAs(Request, json, (problem) => new BadRequestError(`request ${problem}`));
+  return checkAs(Request, json, (problem) => new BadRequestError(`request ${problem}`), { external: true });
 }
 
-/** The response, with exactly the kubelet's fields in its own order. */
+/**
+ * The response, with exactly the kubelet's fields in its own order. Without a cacheDuration the
+ * field is left out, and the kubelet caches for its provider config's defaultCacheDuration.
+ */
 export function formatResponse(response: {
   apiVersion: ApiVersion;
   cacheKeyType: CacheKeyType;
-  cacheDuration: string;
+  cacheDuration?: string | undefined;
   auth: Record<string, Credential>;
 }): string {
   const auth: Record<string, Credential> = {};
@@ -72,22 +84,24 @@ export function formatResponse(response: {
 /**
  * A response as the kubelet decodes it (strictly, since 1.32): no unknown fields, cacheKeyType
  * required, cacheDuration a Go duration string, auth entries holding only username and password.
- * Used to check answers from other providers and, in tests, our own.
+ * Go's decoder reads JSON null into a pointer, map or string as "absent": null is accepted for
+ * cacheDuration, auth, an auth entry (an empty credential), username and password
+ * (sigs.k8s.io/json literalStore), and nowhere else. Used to check answers from other providers
+ * and, in tests, our own.
  */
+const AuthEntry = v.pipe(
+  v.nullable(jsonObject(v.strictObject({ username: v.nullish(v.string(), ""), password: v.nullish(v.string(), "") }))),
+  v.transform((entry): Credential => entry ?? { username: "", password: "" }),
+);
 export const ResponseSchema = jsonObject(v.strictObject({
   apiVersion: v.picklist(API_VERSIONS),
   kind: v.literal("CredentialProviderResponse"),
   cacheKeyType: v.picklist(CACHE_KEY_TYPES),
-  cacheDuration: v.optional(goDuration()),
-  auth: v.optional(
-    v.record(
-      v.string(),
-      jsonObject(v.strictObject({ username: v.optional(v.string(), ""), password: v.optional(v.string(), "") })),
-    ),
-  ),
+  cacheDuration: v.pipe(v.nullish(goDuration()), v.transform((duration) => duration ?? undefined)),
+  auth: v.pipe(v.nullish(jsonObject(v.record(v.string(), AuthEntry))), v.transform((auth) => auth ?? undefined)),
 }));
 
 /** Parses a provider's stdout as the kubelet's strict decoder would (repeated keys rejected too). */
 export function parseResponse(text: string, fail: (problem: string) => Error): v.InferOutput<typeof ResponseSchema> {
-  return parseJsonAs(ResponseSchema, text, fail, { rejectDuplicateKeys: true });
+  return parseJsonAs(ResponseSchema, text, fail, { rejectDuplicateKeys: true, external: true });
 }

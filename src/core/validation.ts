@@ -6,33 +6,60 @@ import type { BaseIssue } from "valibot";
 import { formatGoDuration, parseGoDuration } from "./duration.ts";
 import { describeJsonError, isJsonObject, parseJson, type JsonOptions } from "./json.ts";
 
+export interface ReadOptions extends JsonOptions {
+  /**
+   * The text comes from outside our own configuration (the kubelet's request, a docker config
+   * file, a helper's or a provider's answer). Messages then name only the fields our schema
+   * defines and show every other key (an auth key, an annotation, an unknown field) as "<key>": it
+   * could be anything, a pasted secret included. Our own config file and credential files name
+   * unknown keys, so that a typo such as "pasword" is easy to find.
+   */
+  external?: boolean;
+}
+
 /**
  * JSON text checked against a schema: the one way every input (request, config file, credential
  * file, docker config, a helper's or a provider's answer) is read. On a problem, `fail` gets a
- * description that names a position or a field and never quotes the text, and its error is thrown.
+ * description that names a position or a field and never quotes a value, and its error is thrown.
  */
 export function parseJsonAs<S extends v.GenericSchema>(
   schema: S,
   text: string,
   fail: (problem: string) => Error,
-  options: JsonOptions = {},
+  options: ReadOptions = {},
 ): v.InferOutput<S> {
   const json = parseJson(text, options);
   if (!json.ok) throw fail(describeJsonError(json));
-  return checkAs(schema, json.value, fail);
+  return checkAs(schema, json.value, fail, options);
 }
 
 /** A value checked against a schema; on a problem, `fail` gets its description (never the value). */
-export function checkAs<S extends v.GenericSchema>(schema: S, value: unknown, fail: (problem: string) => Error): v.InferOutput<S> {
+export function checkAs<S extends v.GenericSchema>(
+  schema: S,
+  value: unknown,
+  fail: (problem: string) => Error,
+  options: ReadOptions = {},
+): v.InferOutput<S> {
   const parsed = v.safeParse(schema, value);
-  if (!parsed.success) throw fail(describeIssues(parsed.issues));
+  if (!parsed.success) throw fail(describeIssues(parsed.issues, options.external ? { known: knownKeys(schema) } : {}));
   return parsed.output;
 }
 
-export function describeIssue(issue: BaseIssue<unknown>): string {
-  const path = (issue.path ?? []).map((item) => String(item.key)).join(".");
+/**
+ * `known`: describe external input: keys outside this set (the field names the schema defines)
+ * are shown as "<key>", and an unknown field is not named.
+ */
+export function describeIssue(issue: BaseIssue<unknown>, { known }: { known?: ReadonlySet<string> } = {}): string {
+  const items = issue.path ?? [];
+  const unknownKey = issue.type === "strict_object" && issue.expected === "never";
+  if (unknownKey && known) {
+    const parent = fieldPath(items.slice(0, -1), known);
+    const last = items.at(-1);
+    return `unknown field number ${last ? keyPosition(last) : 0} of ${parent === "" ? "the document" : `field "${parent}"`}`;
+  }
+  const path = fieldPath(items, known);
   const field = path === "" ? "the document" : `field "${path}"`;
-  if (issue.type === "strict_object" && issue.expected === "never") return `unknown ${field}`;
+  if (unknownKey) return `unknown ${field}`;
   if (issue.kind === "schema" && (issue.path?.at(-1) as { origin?: string } | undefined)?.origin === "key") {
     return `missing ${field}`;
   }
@@ -42,9 +69,50 @@ export function describeIssue(issue: BaseIssue<unknown>): string {
 }
 
 /** The first issue, described; valibot lists issues in document order. */
-export function describeIssues(issues: readonly BaseIssue<unknown>[]): string {
+export function describeIssues(issues: readonly BaseIssue<unknown>[], options: { known?: ReadonlySet<string> } = {}): string {
   const first = issues[0];
-  return first ? describeIssue(first) : "invalid";
+  return first ? describeIssue(first, options) : "invalid";
+}
+
+/**
+ * "auths.<key 2>.auth": with `known`, a key the schema does not define is shown by its position
+ * among its object's keys (1 is the first), never by its text.
+ */
+function fieldPath(items: readonly v.IssuePathItem[], known: ReadonlySet<string> | undefined): string {
+  return items
+    .map((item) =>
+      known === undefined || typeof item.key !== "string" || known.has(item.key) ? String(item.key) : `<key ${keyPosition(item)}>`,
+    )
+    .join(".");
+}
+
+function keyPosition(item: v.IssuePathItem): number {
+  const input = item.input;
+  return input !== null && typeof input === "object" && !Array.isArray(input) ? Object.keys(input).indexOf(String(item.key)) + 1 : 0;
+}
+
+const knownKeysCache = new WeakMap<object, ReadonlySet<string>>();
+
+/** Every object key a schema defines, at any depth (walks the schema, never the input). */
+function knownKeys(schema: v.GenericSchema): ReadonlySet<string> {
+  let keys = knownKeysCache.get(schema);
+  if (keys === undefined) {
+    const found = new Set<string>();
+    const walk = (node: unknown): void => {
+      if (node === null || typeof node !== "object") return;
+      const s = node as { kind?: string; entries?: Record<string, unknown>; pipe?: unknown[]; wrapped?: unknown; item?: unknown; value?: unknown; options?: unknown[] };
+      if (s.kind !== "schema") return;
+      for (const [key, entry] of Object.entries(s.entries ?? {})) {
+        found.add(key);
+        walk(entry);
+      }
+      for (const child of [...(s.pipe ?? []), s.wrapped, s.item, s.value, ...(Array.isArray(s.options) ? s.options : [])]) walk(child);
+    };
+    walk(schema);
+    keys = found;
+    knownKeysCache.set(schema, keys);
+  }
+  return keys;
 }
 
 function article(expected: string): string {
