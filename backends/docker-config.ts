@@ -14,6 +14,7 @@ import * as v from "valibot";
 import { FileReadError, readOptionalFile } from "../src/core/files.ts";
 import { DOCKER_HUB_HOSTS, DOCKER_HUB_SERVER_URL } from "../src/core/image.ts";
 import { dockerConfigKey } from "../src/core/keys.ts";
+import { keyringLookup } from "../src/core/keyring.ts";
 import { jsonObject, parseJsonAs } from "../src/core/validation.ts";
 import { askCredentialHelper, helperServerUrl } from "./support/credential-helper.ts";
 import { cacheDurationOption, parseOptions, timeoutOption } from "./support/options.ts";
@@ -131,6 +132,8 @@ export const createDockerConfigBackend: BackendFactory = (options, context) => {
   return {
     async lookup(target) {
       const broken: string[] = [];
+      // Set once a source holds keys of the registry that the kubelet would not use for this image.
+      let partial: string | undefined;
       for (const source of sources()) {
         try {
           const content = source.read();
@@ -145,13 +148,15 @@ export const createDockerConfigBackend: BackendFactory = (options, context) => {
             context.debug(`${source.label} has no credentials for ${target.host}`);
             continue;
           }
+          if (keyringLookup(Object.keys(answer.auth), target.image).length === 0) {
+            // Namespace keys of other repositories only: the next source is asked for this image,
+            // and whatever answers is not the answer for the whole registry.
+            context.debug(`${source.label} has credentials only for other repositories of ${target.host}`);
+            partial ??= `${source.label} holds credentials for only part of ${target.host}`;
+            continue;
+          }
           const helperNote = answer.helper === null ? "" : ` (helper ${answer.helper})`;
-          return {
-            auth: answer.auth,
-            source: `${source.label}${helperNote}`,
-            cacheDuration,
-            cacheKeyType: "Registry",
-          };
+          return { auth: answer.auth, source: `${source.label}${helperNote}`, cacheDuration, partial };
         } catch (error) {
           if (!(error instanceof BackendError)) throw error;
           // A broken source does not hide the next one; it is reported and skipped.
@@ -159,6 +164,8 @@ export const createDockerConfigBackend: BackendFactory = (options, context) => {
           broken.push(source.label);
         }
       }
+      // Broken sources were reported one by one above; a partial miss still has to reach the chain.
+      if (partial !== undefined) return { partial };
       if (broken.length > 0) {
         throw new BackendError(`no credentials for ${target.host}, and broken sources were skipped: ${broken.join(", ")}`);
       }
@@ -179,7 +186,7 @@ function readConfigFile(path: string): string | null {
 function parseConfig(label: string, content: string): ConfigFile {
   // docker/cli LoadFromReader accepts an empty file (io.EOF) as an empty configuration.
   if (content.trim() === "") return {};
-  return parseJsonAs(ConfigFile, content, (problem) => new BackendError(`${label}: ${problem}`));
+  return parseJsonAs(ConfigFile, content, (problem) => new BackendError(`${label}: ${problem}`), { external: true });
 }
 
 interface Answer {

@@ -41,7 +41,6 @@ export const createEnvBackend: BackendFactory = (options, context) => {
           auth: { [target.host]: { username: username ?? "", password: password ?? "" } },
           source: base,
           cacheDuration: readDuration(`${base}_DURATION`, context.env),
-          cacheKeyType: "Registry",
         };
       }
       return null;

@@ -7,12 +7,13 @@ import { basename, isAbsolute } from "node:path";
 import * as v from "valibot";
 import { DEFAULTS } from "../src/core/defaults.ts";
 import { durationMs, formatGoDuration, parseGoDuration } from "../src/core/duration.ts";
-import { keyringKey } from "../src/core/keys.ts";
-import { urlsMatch } from "../src/core/match.ts";
-import { API_VERSIONS, parseResponse } from "../src/core/protocol.ts";
+import { API_VERSIONS, parseResponse, type ApiVersion } from "../src/core/protocol.ts";
 import { ChildProcessError, findExecutable, runChild } from "./support/child-process.ts";
 import { parseOptions, timeoutOption } from "./support/options.ts";
-import { BackendError, type BackendFactory, type Credential, type Hit } from "./types.ts";
+import { checkMatchImages } from "./support/match-images.ts";
+import { BackendError, type BackendFactory, type Hit, type LookupTarget } from "./types.ts";
+
+const V1: ApiVersion = "credentialprovider.kubelet.k8s.io/v1";
 
 const noNul = v.check((text: string) => !text.includes("\0"), "must not contain a NUL character");
 
@@ -54,7 +55,8 @@ export const createExecBackend: BackendFactory = (options, context) => {
   const childEnv: Record<string, string | undefined> = { ...context.env, ...config.env };
 
   /** Runs the provider once; returns its stdout, or throws if it failed in any way. */
-  async function run(image: string): Promise<string> {
+  async function run(target: LookupTarget): Promise<string> {
+    const { image } = target;
     const executable = isAbsolute(command) ? command : findExecutable(command, childEnv.PATH);
     if (executable === null) throw new BackendError(`${command} not found on PATH`);
     context.debug(`running ${executable} for ${image}`);
@@ -62,7 +64,7 @@ export const createExecBackend: BackendFactory = (options, context) => {
     try {
       result = await runChild([executable, ...config.args], {
         env: childEnv,
-        stdin: JSON.stringify({ apiVersion, kind: "CredentialProviderRequest", image }),
+        stdin: requestFor(target, apiVersion),
         timeoutMs,
         timeoutText,
         maxOutputBytes: config.maxOutputBytes,
@@ -79,27 +81,20 @@ export const createExecBackend: BackendFactory = (options, context) => {
 
   return {
     async lookup(target) {
-      const { image } = target;
       // The kubelet runs a provider only when one of its matchImages patterns matches the image.
-      if (matchImages !== undefined && !matchImages.some((pattern) => urlsMatch(pattern, image))) {
-        context.debug(`no matchImages pattern matches ${image}; ${command} not run`);
-        return null;
+      const { matches, partial } = matchImages === undefined ? { matches: true } : checkMatchImages(matchImages, target.image);
+      if (!matches) {
+        context.debug(`no matchImages pattern matches ${target.image}; ${command} not run`);
+        return partial === undefined ? null : { partial };
       }
-      const response = checkResponse(command, apiVersion, await run(image));
-
-      const auth: Record<string, Credential> = {};
-      for (const [key, { username, password }] of Object.entries(response.auth ?? {})) {
-        auth[key] = { username, password };
+      if (apiVersion !== V1 && target.serviceAccount.serviceAccountToken) {
+        context.debug(`${command} is asked in ${apiVersion}, which cannot carry the request's service account token; it is not sent`);
       }
-      const keys = Object.keys(auth);
-      // The kubelet files each key in its keyring (scheme and /v1/ or /v2/ dropped) and uses it
-      // only for images it matches (URLsMatch).
-      if (!keys.some((key) => urlsMatch(keyringKey(key), image))) {
-        context.debug(`none of the ${keys.length} auth keys from ${command} matches ${image}`);
-        return null;
-      }
-      context.debug(`${command} answered with ${keys.length} auth keys, cacheKeyType ${response.cacheKeyType}`);
-      const hit: Hit = { auth, source: basename(command), cacheKeyType: response.cacheKeyType };
+      const response = checkResponse(command, apiVersion, await run(target));
+      // Whether the kubelet would use any of its keys for the image is the chain's rule (src/chain.ts).
+      const auth = response.auth ?? {};
+      context.debug(`${command} answered with ${Object.keys(auth).length} auth keys, cacheKeyType ${response.cacheKeyType}`);
+      const hit: Hit = { auth, source: basename(command), cacheKeyType: response.cacheKeyType, partial };
       if (response.cacheDuration !== undefined) {
         // The kubelet caches a negative duration with an expiry in the past: the same as "0s".
         const nanos = parseGoDuration(response.cacheDuration) ?? 0n;
@@ -109,6 +104,21 @@ export const createExecBackend: BackendFactory = (options, context) => {
     },
   };
 };
+
+/**
+ * The request as the kubelet writes it (plugin.go encodeRequest): kind, apiVersion, image, and in
+ * v1 the service-account fields when they are set. v1alpha1 and v1beta1 cannot carry them.
+ */
+function requestFor(target: LookupTarget, apiVersion: ApiVersion): string {
+  const { serviceAccountToken, serviceAccountAnnotations } = target.serviceAccount;
+  const request: Record<string, unknown> = { kind: "CredentialProviderRequest", apiVersion, image: target.image };
+  if (apiVersion !== V1) return `${JSON.stringify(request)}\n`;
+  if (serviceAccountToken) request.serviceAccountToken = serviceAccountToken;
+  if (serviceAccountAnnotations && Object.keys(serviceAccountAnnotations).length > 0) {
+    request.serviceAccountAnnotations = Object.fromEntries(Object.entries(serviceAccountAnnotations).sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+  return `${JSON.stringify(request)}\n`;
+}
 
 /** The provider's stdout as the kubelet's strict decoder reads it. Messages never quote it. */
 function checkResponse(command: string, sentVersion: string, text: string) {

@@ -48,7 +48,6 @@ export const createFileBackend: BackendFactory = (options, context) => {
           auth: { [target.host]: { username, password } },
           source: fileName,
           cacheDuration: duration, // canonical Go form, or undefined for the configured default
-          cacheKeyType: "Registry",
         };
       }
       return null;

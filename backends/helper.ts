@@ -4,8 +4,8 @@
 // what it means in the kubelet's provider config. No pattern matching = a miss, and the helper is
 // not run.
 import * as v from "valibot";
-import { urlsMatch } from "../src/core/match.ts";
 import { askCredentialHelper, helperServerUrl, isValidHelperName } from "./support/credential-helper.ts";
+import { checkMatchImages } from "./support/match-images.ts";
 import { cacheDurationOption, parseOptions, timeoutOption } from "./support/options.ts";
 import type { BackendFactory } from "./types.ts";
 
@@ -26,18 +26,16 @@ export const createHelperBackend: BackendFactory = (options, context) => {
   const { helper, matchImages, serverUrl, cacheDuration, timeout } = parseOptions(HelperOptions, options);
   return {
     async lookup(target) {
-      if (!matchImages.some((pattern) => urlsMatch(pattern, target.image))) {
+      const { matches, partial } = checkMatchImages(matchImages, target.image);
+      const miss = partial === undefined ? null : { partial };
+      if (!matches) {
         context.debug(`no matchImages pattern matches ${target.image}`);
-        return null;
+        return miss;
       }
       const credential = await askCredentialHelper(helper, serverUrl ?? helperServerUrl(target), { env: context.env, timeout, context });
-      if (credential === null) return null;
-      return {
-        auth: { [target.host]: credential },
-        source: `(helper ${helper})`,
-        cacheDuration,
-        cacheKeyType: "Registry",
-      };
+      if (credential === null) return miss;
+      return { auth: { [target.host]: credential }, source: `(helper ${helper})`, cacheDuration, partial };
     },
   };
 };
+

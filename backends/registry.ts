@@ -5,7 +5,7 @@ import { createEnvBackend } from "./env.ts";
 import { createExecBackend } from "./exec.ts";
 import { createFileBackend } from "./file.ts";
 import { createHelperBackend } from "./helper.ts";
-import { BackendOptionsError, type Backend, type BackendContext, type BackendFactory } from "./types.ts";
+import { BackendOptionsError, isHit, type Backend, type BackendContext, type BackendFactory } from "./types.ts";
 
 export const BACKENDS = {
   file: createFileBackend,
@@ -54,8 +54,8 @@ export function createBackends(
     return {
       name,
       async lookup(target) {
-        const hit = await backend.lookup(target);
-        return hit && { ...hit, source: `${name} ${hit.source}` };
+        const result = await backend.lookup(target);
+        return isHit(result) ? { ...result, source: `${name} ${result.source}` } : result;
       },
     };
   });

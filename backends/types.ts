@@ -1,13 +1,19 @@
 // The contract every backend implements (docs/ARCHITECTURE.md, "The Backend contract"). A backend
 // answers one question: does it hold credentials for this image? Three outcomes:
 //   a Hit     credentials, and where they came from;
-//   null      nothing here: the chain asks the next backend;
+//   null      nothing here: the chain asks the next backend (a PartialMiss says the same, and
+//             that the backend holds or is limited to other parts of the image's registry);
 //   a thrown BackendError   this source is broken: reported, and the chain asks the next backend.
 // Anything else thrown is a bug, reported by its type only.
 import type { ImageTarget } from "../src/core/image.ts";
-import type { CacheKeyType, Credential } from "../src/core/protocol.ts";
+import type { CacheKeyType, Credential, ServiceAccountFields } from "../src/core/protocol.ts";
 
 export type { CacheKeyType, Credential, ImageTarget };
+
+/** What a backend is asked about: the image, and the request's service-account fields (never log them). */
+export interface LookupTarget extends ImageTarget {
+  serviceAccount: ServiceAccountFields;
+}
 
 export interface Hit {
   /** Keys as the kubelet matches them: host[:port][/path]. */
@@ -19,14 +25,33 @@ export interface Hit {
   source: string;
   /** A canonical Go duration set by the source; absent means the configured default. */
   cacheDuration?: string;
-  /** Absent means "Registry". */
+  /**
+   * The widest caching the source allows; absent means "Registry". The chain narrows it to
+   * "Image" when the answer is not the same for every image of the registry.
+   */
   cacheKeyType?: CacheKeyType;
+  /**
+   * Why this answer holds only for part of the registry (a matchImages pattern with a path, an
+   * earlier file with namespace keys): the chain then answers "Image". For --debug.
+   */
+  partial?: string;
+}
+
+/** Nothing for this image, but something for other images of its registry (see Hit.partial). */
+export interface PartialMiss {
+  partial: string;
+}
+
+export type LookupResult = Hit | PartialMiss | null;
+
+export function isHit(result: LookupResult): result is Hit {
+  return result !== null && "auth" in result;
 }
 
 export interface Backend {
   /** The instance's name in logs and errors: "file", or a configured name. */
   readonly name: string;
-  lookup(target: ImageTarget): Promise<Hit | null>;
+  lookup(target: LookupTarget): Promise<LookupResult>;
 }
 
 /** What a backend may use besides its options; built by backends/registry.ts, tests pass their own. */

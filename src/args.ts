@@ -78,7 +78,7 @@ Options:
   -c, --credroot DIR        directory of the file backend (default ${DEFAULTS.credroot})
       --docker-config FILE  a Docker/containers auth file for the docker-config backend; repeat
                             for several (replaces the default list)
-      --cache-duration DUR  cacheDuration for answers whose source sets none (default ${DEFAULTS.cacheDuration})
+      --cache-duration DUR  cacheDuration for answers whose source sets none (default: ${DEFAULTS.cacheDuration ?? "none, the kubelet's defaultCacheDuration applies"})
       --on-miss error|empty when no backend has credentials: exit 1 (default), or answer with
                             no credentials and cacheDuration "0s" and exit 0
       --syslog-socket PATH  syslog socket (default ${DEFAULTS.syslogSocket}; "" turns syslog off)

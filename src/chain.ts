@@ -1,31 +1,70 @@
-// Asks the configured backends in order. The first hit answers; a miss (null) goes on; a broken
-// backend is reported at once and the chain goes on, so one bad source cannot hide a good one.
-import { BackendError, type Backend, type Hit } from "../backends/types.ts";
-import type { ImageTarget } from "./core/image.ts";
+// Asks the configured backends in order. The first answer the kubelet can use answers; a miss goes
+// on; a broken backend is reported at once and the chain goes on, so one bad source cannot hide a
+// good one.
+//
+// What the kubelet does with an answer decides two things here (pkg/credentialprovider/plugin/
+// plugin.go and keyring.go; docs/ARCHITECTURE.md, "Cache scope"):
+// - an answer none of whose keys the kubelet's keyring would use for the image is no answer: the
+//   kubelet would pull without credentials, so the next backend is asked;
+// - "Registry" caching serves the whole auth map to every image of the registry, so an answer is
+//   "Registry" only when the chain would give the same answer for every image of it: the answer
+//   has a key for the whole registry, and neither it nor an earlier backend holds keys for, or is
+//   limited to, only part of the registry. Otherwise it is "Image".
+import { BackendError, isHit, type Backend, type Hit, type LookupTarget } from "../backends/types.ts";
+import { authCoverage, keyringLookup } from "./core/keyring.ts";
+import type { CacheKeyType } from "./core/protocol.ts";
 import type { Log } from "./log.ts";
 
-export type ChainResult = { hit: Hit; backend: Backend; errors: string[] } | { hit: null; errors: string[] };
+export type ChainResult =
+  | { hit: Hit & { cacheKeyType: CacheKeyType }; backend: Backend; errors: string[] }
+  | { hit: null; errors: string[] };
 
-export async function lookupChain(backends: readonly Backend[], target: ImageTarget, log: Log): Promise<ChainResult> {
+export async function lookupChain(backends: readonly Backend[], target: LookupTarget, log: Log): Promise<ChainResult> {
   const errors: string[] = [];
+  // Why answers from here on may differ between images of the registry, once a backend said so.
+  let partial: string | null = null;
   for (const backend of backends) {
     log.debug(`asking backend ${backend.name}`);
-    let hit: Hit | null;
+    let result;
     try {
-      hit = await backend.lookup(target);
+      result = await backend.lookup(target);
     } catch (error) {
       const message = describeBackendFailure(backend, error, log);
       errors.push(message);
       log.warn(message);
       continue;
     }
-    if (hit) {
-      log.debug(`backend ${backend.name} answered from ${hit.source}`);
-      return { hit, backend, errors };
+    if (!isHit(result)) {
+      log.debug(`backend ${backend.name} has no credentials for ${target.image}`);
+      if (result !== null) partial ??= `backend ${backend.name}: ${result.partial}`;
+      continue;
     }
-    log.debug(`backend ${backend.name} has no credentials for ${target.host}`);
+    const keys = Object.keys(result.auth);
+    const coverage = authCoverage(keys, target.image);
+    if (keyringLookup(keys, target.image).length === 0) {
+      log.debug(`the answer of backend ${backend.name} (${result.source}) has no key the kubelet uses for ${target.image}; ignored`);
+      if (coverage !== "none") partial ??= `backend ${backend.name} has keys for other parts of ${target.host}`;
+      continue;
+    }
+    const narrowedBy =
+      partial ??
+      (result.partial === undefined ? null : `backend ${backend.name}: ${result.partial}`) ??
+      (coverage === "all" ? null : `the answer has no key for all of ${target.host}`);
+    const cacheKeyType = narrowCacheKeyType(result.cacheKeyType ?? "Registry", narrowedBy === null);
+    log.debug(`backend ${backend.name} answered from ${result.source}; cacheKeyType ${cacheKeyType}${narrowedBy === null ? "" : ` (${narrowedBy})`}`);
+    return { hit: { ...result, cacheKeyType }, backend, errors };
   }
   return { hit: null, errors };
+}
+
+/**
+ * The source's cacheKeyType, never wider than the chain allows: "Image" when the answer is not the
+ * same for the whole registry, and never "Global" (the other backends answer other registries
+ * differently, and a global entry would serve this answer to all of them).
+ */
+function narrowCacheKeyType(type: CacheKeyType, sameForRegistry: boolean): CacheKeyType {
+  if (type === "Image" || !sameForRegistry) return "Image";
+  return "Registry";
 }
 
 function describeBackendFailure(backend: Backend, error: unknown, log: Log): string {

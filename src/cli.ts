@@ -63,7 +63,8 @@ export async function run(io: Io): Promise<number> {
   let target;
   try {
     request = parseRequest(io.readStdin());
-    target = parseImage(request.image);
+    const { serviceAccountToken, serviceAccountAnnotations } = request;
+    target = { ...parseImage(request.image), serviceAccount: { serviceAccountToken, serviceAccountAnnotations } };
   } catch (error) {
     const reason =
       error instanceof InvalidImageError
@@ -84,12 +85,14 @@ export async function run(io: Io): Promise<number> {
     io.stdout(
       formatResponse({
         apiVersion: request.apiVersion,
-        cacheKeyType: hit.cacheKeyType ?? "Registry",
+        cacheKeyType: hit.cacheKeyType,
+        // The source's own, else ours; neither: left out, so the kubelet's defaultCacheDuration applies.
         cacheDuration: hit.cacheDuration ?? settings.defaultCacheDuration,
         auth: hit.auth,
       }),
     );
-    log.debug(`answered with keys ${Object.keys(hit.auth).join(", ")} from backend ${backend.name}`);
+    const duration = hit.cacheDuration ?? settings.defaultCacheDuration ?? "the kubelet's defaultCacheDuration";
+    log.debug(`answered with ${Object.keys(hit.auth).length} key(s) from backend ${backend.name}, cached by ${hit.cacheKeyType} for ${duration}`);
     log.syslog("info", `Credential request fulfilled for ${target.host} by ${hit.source}`);
     return 0;
   }

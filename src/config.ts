@@ -13,8 +13,8 @@ export type OnMiss = "error" | "empty";
 
 export interface Settings {
   backends: BackendSpec[];
-  /** Canonical Go duration for answers whose backend names none. */
-  defaultCacheDuration: string;
+  /** Canonical Go duration for answers whose source sets none; undefined: the kubelet's own default. */
+  defaultCacheDuration: string | undefined;
   onMiss: OnMiss;
   /** null: no syslog. */
   syslogSocket: string | null;

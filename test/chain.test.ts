@@ -1,13 +1,13 @@
 // The chain (src/chain.ts) with fake backends: order, first hit wins, a miss goes on, a broken
 // backend is reported and skipped, a bug is reported by its type only.
 import { describe, expect, test } from "bun:test";
-import { BackendError, type Backend, type Hit } from "../backends/types.ts";
+import { BackendError, type Backend, type Hit, type LookupResult } from "../backends/types.ts";
 import { lookupChain } from "../src/chain.ts";
-import { parseImage } from "../src/core/image.ts";
 import { Log } from "../src/log.ts";
+import { lookupTarget } from "./support/context.ts";
 
 const SECRET = "fake-chain-unit-secret-3131";
-const target = parseImage("registry.example.org/team/app");
+const target = lookupTarget("registry.example.org/team/app");
 
 function hitFrom(name: string): Hit {
   return { auth: { "registry.example.org": { username: name, password: SECRET } }, source: `${name} source` };
@@ -79,5 +79,64 @@ describe("lookupChain", () => {
     const result = await lookupChain([fake("a", "broken", asked), fake("b", "bug", asked)], target, recordingLog().log);
     expect(result.hit).toBeNull();
     expect(result.errors).toEqual(["backend a: its file is unreadable", "backend b failed unexpectedly (TypeError)"]);
+  });
+});
+
+/** A backend that answers `result` for every image. */
+function answering(name: string, result: LookupResult): Backend {
+  return { name, lookup: async () => result };
+}
+
+const credential = { username: "u", password: SECRET };
+
+describe("lookupChain: what the kubelet does with the answer", () => {
+  test("an answer with no key the kubelet uses for the image is no answer; the next backend is asked", async () => {
+    const other = answering("ns", { auth: { "registry.example.org/other": credential }, source: "ns" });
+    const file = answering("file", { auth: { "registry.example.org": credential }, source: "file" });
+    const result = await lookupChain([other, file], target, recordingLog().log);
+    expect(result.hit?.source).toBe("file");
+    // ns holds keys for another part of the registry: whatever answers here is only for this image.
+    expect(result.hit?.cacheKeyType).toBe("Image");
+  });
+
+  test("keys for another registry only: ignored, and later answers keep Registry", async () => {
+    const elsewhere = answering("x", { auth: { "other.example.org": credential }, source: "x" });
+    const file = answering("file", { auth: { "registry.example.org": credential }, source: "file" });
+    const result = await lookupChain([elsewhere, file], target, recordingLog().log);
+    expect(result.hit).toMatchObject({ source: "file", cacheKeyType: "Registry" });
+  });
+
+  test("a host-level key answers Registry; namespace keys only answer Image", async () => {
+    const host = await lookupChain([answering("a", { auth: { "registry.example.org": credential, "registry.example.org/team": credential }, source: "a" })], target, recordingLog().log);
+    expect(host.hit?.cacheKeyType).toBe("Registry");
+    const namespace = await lookupChain([answering("a", { auth: { "registry.example.org/team": credential }, source: "a" })], target, recordingLog().log);
+    expect(namespace.hit?.cacheKeyType).toBe("Image");
+  });
+
+  test("a partial miss before, or a partial hit, narrows to Image", async () => {
+    const file = answering("file", { auth: { "registry.example.org": credential }, source: "file" });
+    const after = await lookupChain([answering("team-a", { partial: "limited" }), file], target, recordingLog().log);
+    expect(after.hit?.cacheKeyType).toBe("Image");
+    const own = await lookupChain([answering("team", { auth: { "registry.example.org": credential }, source: "t", partial: "limited" })], target, recordingLog().log);
+    expect(own.hit?.cacheKeyType).toBe("Image");
+  });
+
+  test("a source's Image stays Image; Global is narrowed to Registry (other backends answer other registries)", async () => {
+    const auth = { "registry.example.org": credential };
+    const image = await lookupChain([answering("x", { auth, source: "x", cacheKeyType: "Image" })], target, recordingLog().log);
+    expect(image.hit?.cacheKeyType).toBe("Image");
+    const global = await lookupChain([answering("x", { auth, source: "x", cacheKeyType: "Global" })], target, recordingLog().log);
+    expect(global.hit?.cacheKeyType).toBe("Registry");
+  });
+
+  test("Docker Hub: an index.docker.io key serves docker.io images (the keyring's fallback)", async () => {
+    const hub = lookupTarget("nginx");
+    for (const key of ["https://index.docker.io/v1/", "index.docker.io"]) {
+      const result = await lookupChain([answering("x", { auth: { [key]: credential }, source: "x" })], hub, recordingLog().log);
+      expect(result.hit).toMatchObject({ source: "x", cacheKeyType: "Registry" });
+    }
+    // Not for another registry's image.
+    const other = await lookupChain([answering("x", { auth: { "index.docker.io": credential }, source: "x" })], target, recordingLog().log);
+    expect(other.hit).toBeNull();
   });
 });

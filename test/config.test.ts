@@ -29,7 +29,7 @@ describe("precedence: flags over the config file over built-in defaults", () => 
     const settings = settingsFor([]);
     expect(settings.backends.map((b) => b.name)).toEqual([...DEFAULTS.chain]);
     expect([...DEFAULTS.chain]).toEqual(["file", "env", "docker-config"]);
-    expect(settings).toMatchObject({ defaultCacheDuration: "5m0s", onMiss: "error", syslogSocket: "/dev/log", debug: false });
+    expect(settings).toMatchObject({ defaultCacheDuration: undefined, onMiss: "error", syslogSocket: "/dev/log", debug: false });
   });
 
   test("the config file overrides the defaults", () => {

@@ -33,7 +33,7 @@ function defaultCell(heading: string, option: string): string | undefined {
 // [heading, option, the default cell the README must show]
 const TABLES: [string, string, string][] = [
   ["## Config file", "backends", `${DEFAULTS.chain.map(code).slice(0, -1).join(", ")}, then ${code(DEFAULTS.chain.at(-1) as string)}, each with its default options`],
-  ["## Config file", "defaultCacheDuration", code(DEFAULTS.cacheDuration)],
+  ["## Config file", "defaultCacheDuration", DEFAULTS.cacheDuration ?? "none: the kubelet's `defaultCacheDuration`"],
   ["## Config file", "onMiss", code(DEFAULTS.onMiss)],
   ["## Config file", "log.syslogSocket", code(DEFAULTS.syslogSocket)],
   ["## Config file", "log.debug", code("false")],
@@ -71,10 +71,15 @@ describe("README tables show the defaults of src/core/defaults.ts", () => {
 });
 
 describe("the command-line table and the usage text", () => {
+  test("`--cache-duration DUR`: no default of ours, the kubelet's applies", () => {
+    expect(DEFAULTS.cacheDuration).toBeUndefined();
+    expect(tableAfter("## Command line").find((row) => row[0] === "`--cache-duration DUR`")?.[1]).toContain("(default: none, so the kubelet's `defaultCacheDuration` applies)");
+    expect(USAGE).toContain("(default: none, the kubelet's defaultCacheDuration applies)");
+  });
   const flags: [string, string][] = [
     ["`--backends NAME,…`", DEFAULTS.chain.join(",")],
     ["`-c`, `--credroot DIR`", DEFAULTS.credroot],
-    ["`--cache-duration DUR`", DEFAULTS.cacheDuration],
+
     ["`--syslog-socket PATH`", DEFAULTS.syslogSocket],
   ];
   const rows = tableAfter("## Command line");

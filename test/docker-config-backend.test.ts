@@ -2,9 +2,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defaultConfigFiles } from "../backends/docker-config.ts";
-import { BackendError, BackendOptionsError, type Credential } from "../backends/types.ts";
+import { BackendError, BackendOptionsError } from "../backends/types.ts";
+import { kubeletChoice } from "./support/kubelet.ts";
 import { parseImage } from "../src/core/image.ts";
-import { urlsMatch } from "../src/core/match.ts";
 import { put as putFile } from "./support/files.ts";
 import { makeBackend, recordLookup, recordingContext } from "./support/context.ts";
 import { fakeHelpers, type FakeHelpers } from "./support/fake-helpers.ts";
@@ -38,18 +38,6 @@ async function lookup(image: string, options: Record<string, unknown>, env = tes
   const context = recordingContext(env);
   const result = await recordLookup(makeBackend("docker-config", "docker-config", options, context), context, image, SECRET);
   return { ...result, warnings: result.messages.filter((m) => m.startsWith("warn:")) };
-}
-
-/**
- * The credential the kubelet would use for an image: every key that URLsMatch accepts, most
- * specific first (keyring.go reverse-sorts its index), the first one tried.
- */
-function kubeletChoice(auth: Record<string, Credential>, image: string): string | null {
-  const keys = Object.keys(auth)
-    .filter((key) => urlsMatch(key, image))
-    .sort()
-    .reverse();
-  return keys[0] === undefined ? null : (auth[keys[0]]?.username ?? null);
 }
 
 interface Case {
@@ -356,7 +344,7 @@ const CASES: Case[] = [
     name: "credHelpers of the wrong type",
     config: { credHelpers: { "registry.example.org": 1 } },
     image: "registry.example.org/app",
-    broken: /field "credHelpers.registry.example.org" must be a string/,
+    broken: /field "credHelpers.<key 1>" must be a string$/,
   },
   {
     name: "credsStore of the wrong type",
@@ -368,13 +356,13 @@ const CASES: Case[] = [
     name: "a password of the wrong type",
     config: { auths: { "registry.example.org": { username: "alice", password: 12345 } } },
     image: "registry.example.org/app",
-    broken: /field "auths.registry.example.org.password" must be a string/,
+    broken: /field "auths.<key 1>.password" must be a string$/,
   },
   {
     name: "an entry of the wrong type",
     config: { auths: { "registry.example.org": [login("alice")] } },
     image: "registry.example.org/app",
-    broken: /field "auths.registry.example.org" must be a JSON object/,
+    broken: /field "auths.<key 1>" must be a JSON object$/,
   },
   {
     name: "an array is not a configuration",
@@ -430,7 +418,7 @@ describe("docker-config backend: config files as docker login, podman login and 
         auth: expected,
         source: `docker-config ${path}`,
         cacheDuration: undefined, // the global default applies
-        cacheKeyType: "Registry",
+        partial: undefined,
       });
       const only = Object.values(c.auth);
       const choose = c.choose ?? { [c.image]: only.length === 1 ? (only[0] ?? null) : null };
@@ -534,12 +522,25 @@ describe("docker-config backend: sources", () => {
     ]);
   });
 
-  test("the first source with an entry answers; sources are not merged", async () => {
-    const first = put("first.json", { auths: { "registry.example.org/team": login("team") } });
+  test("the first source with an entry for the image answers; sources are not merged", async () => {
+    const first = put("first.json", { auths: { "registry.example.org/team": login("team"), "other.example.org": login("x") } });
     const second = put("second.json", { auths: { "registry.example.org": login("base") } });
-    const { hit } = await lookup("registry.example.org/other/app", { files: [first, second] });
-    expect(hit?.auth).toEqual({ "registry.example.org/team": { username: "team", password: SECRET } });
-    expect(hit?.source).toBe(`docker-config ${first}`);
+    const team = await lookup("registry.example.org/team/app", { files: [first, second] });
+    expect(team.hit?.auth).toEqual({ "registry.example.org/team": { username: "team", password: SECRET } });
+    expect(team.hit?.source).toBe(`docker-config ${first}`);
+    // The first file has nothing the kubelet would use for another repository: the second answers,
+    // and says that its answer is not the answer for the whole registry.
+    const other = await lookup("registry.example.org/other/app", { files: [first, second] });
+    expect(other.hit?.auth).toEqual({ "registry.example.org": { username: "base", password: SECRET } });
+    expect(other.hit?.source).toBe(`docker-config ${second}`);
+    expect(other.hit?.partial).toBe(`${first} holds credentials for only part of registry.example.org`);
+  });
+
+  test("namespace keys only, none for the image: a partial miss", async () => {
+    const first = put("first.json", { auths: { "registry.example.org/team": login("team") } });
+    const { hit, partial } = await lookup("registry.example.org/other/app", { files: [first] });
+    expect(hit).toBeNull();
+    expect(partial).toBe(`${first} holds credentials for only part of registry.example.org`);
   });
 
   test("missing files and files without the registry are passed over quietly", async () => {
@@ -599,7 +600,7 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
       auth: { "registry.example.org:5000": { username: "robot", password: SECRET } },
       source: `docker-config ${path} (helper fake)`,
       cacheDuration: undefined,
-      cacheKeyType: "Registry",
+      partial: undefined,
     });
     expect(readFileSync(join(dir, "stdin"), "utf8")).toBe("registry.example.org:5000");
   });

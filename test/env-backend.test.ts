@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { envKey } from "../backends/env.ts";
-import { BackendError, BackendOptionsError } from "../backends/types.ts";
-import { parseImage } from "../src/core/image.ts";
-import { makeBackend, recordingContext } from "./support/context.ts";
+import { BackendError, BackendOptionsError, type Hit } from "../backends/types.ts";
+import { lookupTarget, makeBackend, recordingContext } from "./support/context.ts";
 
 const SECRET = "s3cr3t-Pa55w0rd";
 
@@ -10,7 +9,7 @@ async function lookup(env: Record<string, string>, image: string, options?: unkn
   const context = recordingContext(env);
   const { messages } = context;
   const backend = makeBackend("env", "env", options, context);
-  const hit = await backend.lookup(parseImage(image));
+  const hit = (await backend.lookup(lookupTarget(image))) as Hit | null; // env never answers a partial miss
   return { hit, messages };
 }
 
@@ -37,7 +36,6 @@ describe("env backend", () => {
       auth: { "registry.example.org": { username: "alice", password: SECRET } },
       source: "env CREDENTIAL_PROVIDER_EXAMPLE_ORG",
       cacheDuration: undefined,
-      cacheKeyType: "Registry",
     });
     expect(messages.some((m) => m.includes("CREDENTIAL_PROVIDER_REGISTRY_EXAMPLE_ORG_USERNAME"))).toBe(true);
     expectNoSecret(messages, SECRET);
@@ -216,7 +214,7 @@ describe("env backend", () => {
         const context = recordingContext({ ...base, CREDENTIAL_PROVIDER_EXAMPLE_ORG_DURATION: text });
         const { messages } = context;
         const backend = makeBackend("env", "env", {}, context);
-        const error = await backend.lookup(parseImage("example.org/app")).then(
+        const error = await backend.lookup(lookupTarget("example.org/app")).then(
           () => null,
           (e: unknown) => e,
         );

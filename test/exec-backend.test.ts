@@ -2,11 +2,12 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BackendError, BackendOptionsError } from "../backends/types.ts";
-import { parseImage } from "../src/core/image.ts";
-import { makeBackend, recordingContext } from "./support/context.ts";
+import { BackendError, BackendOptionsError, isHit, type LookupTarget } from "../backends/types.ts";
+import { lookupTarget, makeBackend, recordingContext } from "./support/context.ts";
 import { echoingProvider as writeEchoingProvider, fakeProvider as writeFakeProvider } from "./support/fake-provider.ts";
+import { lookupChain } from "../src/chain.ts";
 import { API_VERSIONS } from "../src/core/protocol.ts";
+import { Log } from "../src/log.ts";
 import { waitUntilGone } from "./support/processes.ts";
 
 const SECRET = "s3cr3t-Pa55w0rd";
@@ -41,17 +42,32 @@ function echoingProvider(response: Record<string, unknown>): { dir: string; path
   return { dir, path: writeEchoingProvider(dir, response) };
 }
 
-/** Runs one lookup; returns the hit or the error, and every message produced. */
-async function lookup(options: Record<string, unknown>, image: string, env?: Record<string, string>) {
+/** Runs one lookup; returns the hit (null for a miss, `partial` for a partial one) or the error, and every message produced. */
+async function lookup(
+  options: Record<string, unknown>,
+  image: string,
+  env?: Record<string, string>,
+  serviceAccount: LookupTarget["serviceAccount"] = {},
+) {
   const context = recordingContext(env ?? { PATH: SYSTEM_PATH });
   const { messages } = context;
   const backend = makeBackend("exec", "exec", options, context);
   try {
-    return { hit: await backend.lookup(parseImage(image)), error: null, messages };
+    const answer = await backend.lookup(lookupTarget(image, serviceAccount));
+    return { hit: isHit(answer) ? answer : null, partial: answer?.partial, error: null, messages };
   } catch (error) {
     if (error instanceof Error) messages.push(error.message);
-    return { hit: null, error, messages };
+    return { hit: null, partial: undefined, error, messages };
   }
+}
+
+/** One lookup through the chain (src/chain.ts), which applies the kubelet's rules to the answer. */
+async function throughChain(options: Record<string, unknown>, image: string) {
+  const context = recordingContext({ PATH: SYSTEM_PATH });
+  const log = new Log({ stderr: (text) => context.messages.push(text), pid: 1 });
+  log.debugEnabled = true;
+  const result = await lookupChain([makeBackend("exec", "exec", options, context)], lookupTarget(image), log);
+  return { ...result, messages: context.messages };
 }
 
 function expectNoSecret(messages: string[]) {
@@ -107,29 +123,32 @@ describe("exec backend: answers", () => {
     }
   });
 
-  test("wildcard keys: a hit only when a key matches the image, and then with every entry", async () => {
+  // Whether the kubelet uses any key of the answer for the image is decided by the chain, for
+  // every backend (test/chain.test.ts); these check it for a provider's answers.
+  test("wildcard keys: an answer only when a key matches the image, and then with every entry", async () => {
     const auth = {
       "*.example.org": { username: "wild", password: SECRET },
       "other.org": { username: "other", password: SECRET },
     };
     const { path } = echoingProvider({ cacheKeyType: "Registry", auth });
-    const matching = await lookup({ command: path }, "a.example.org/app");
+    const matching = await throughChain({ command: path }, "a.example.org/app");
     expect(matching.hit?.auth).toEqual(auth);
     for (const image of ["example.org/app", "a.b.example.org/app", "a.example.org:5000/app"]) {
-      const result = await lookup({ command: path }, image);
-      expect(result.error).toBeNull();
+      const result = await throughChain({ command: path }, image);
       expect(result.hit).toBeNull();
+      expect(result.errors).toEqual([]);
       expectNoSecret(result.messages);
     }
     expectNoSecret(matching.messages);
   });
 
-  test("path keys match images under that path only", async () => {
+  test("path keys match images under that path only, and the answer is then only for the image", async () => {
     const auth = { "reg.example.org/team": { username: "team", password: SECRET } };
-    const { path } = echoingProvider({ cacheKeyType: "Image", auth });
-    const inside = await lookup({ command: path }, "reg.example.org/team/app");
+    const { path } = echoingProvider({ cacheKeyType: "Registry", auth });
+    const inside = await throughChain({ command: path }, "reg.example.org/team/app");
     expect(inside.hit?.auth).toEqual(auth);
-    const outside = await lookup({ command: path }, "reg.example.org/other/app");
+    expect(inside.hit?.cacheKeyType).toBe("Image");
+    const outside = await throughChain({ command: path }, "reg.example.org/other/app");
     expect(outside.hit).toBeNull();
     expectNoSecret([...inside.messages, ...outside.messages]);
   });
@@ -137,16 +156,26 @@ describe("exec backend: answers", () => {
   test("URL keys are matched as the kubelet files them: scheme and /v1/ or /v2/ dropped", async () => {
     const auth = { "https://reg.example.org/v2/": { username: "url", password: SECRET } };
     const { path } = echoingProvider({ cacheKeyType: "Registry", auth });
-    const { hit, messages } = await lookup({ command: path }, "reg.example.org/app");
+    const { hit, messages } = await throughChain({ command: path }, "reg.example.org/app");
     expect(hit?.auth).toEqual(auth);
+    expect(hit?.cacheKeyType).toBe("Registry");
     expectNoSecret(messages);
   });
 
-  test("no auth, or an empty one, is a miss", async () => {
-    for (const response of [{ cacheKeyType: "Registry" }, { cacheKeyType: "Registry", auth: {} }]) {
+  test("Docker Hub: an index.docker.io key is used for docker.io images, as the kubelet's keyring does", async () => {
+    for (const key of ["https://index.docker.io/v1/", "index.docker.io"]) {
+      const auth = { [key]: { username: "hub", password: SECRET } };
+      const { path } = echoingProvider({ cacheKeyType: "Registry", auth });
+      const { hit } = await throughChain({ command: path }, "docker.io/library/nginx");
+      expect(hit?.auth).toEqual(auth);
+    }
+  });
+
+  test("no auth, or an empty or null one, is a miss", async () => {
+    for (const response of [{ cacheKeyType: "Registry" }, { cacheKeyType: "Registry", auth: {} }, { cacheKeyType: "Registry", auth: null }]) {
       const { path } = echoingProvider(response);
-      const { hit, error } = await lookup({ command: path }, "reg.example.org/app");
-      expect(error).toBeNull();
+      const { hit, errors } = await throughChain({ command: path }, "reg.example.org/app");
+      expect(errors).toEqual([]);
       expect(hit).toBeNull();
     }
   });
@@ -256,17 +285,17 @@ describe("exec backend: failures", () => {
   });
 
   test("an unknown field", async () => {
-    await expectFailure(respond(good(`,"extra":"${SECRET}"`)), /invalid response: unknown field "extra"/);
+    await expectFailure(respond(good(`,"extra":"${SECRET}"`)), /invalid response: unknown field number 4 of the document$/);
     await expectFailure(
       respond(`{"apiVersion":"${V1}","kind":"CredentialProviderResponse","cacheKeyType":"Registry","auth":{"reg.example.org":{"username":"u","password":"${SECRET}","token":"${SECRET}"}}}`),
-      /unknown field "auth\.reg\.example\.org\.token"/,
+      /unknown field number 3 of field "auth.<key 1>"$/,
     );
   });
 
   test("a wrongly-cased field", async () => {
     await expectFailure(
       respond(`{"apiVersion":"${V1}","kind":"CredentialProviderResponse","cacheKeyType":"Registry","Auth":{"reg.example.org":{"username":"u","password":"${SECRET}"}}}`),
-      /unknown field "Auth"/,
+      /unknown field number 4 of the document$/,
     );
   });
 
@@ -293,7 +322,7 @@ describe("exec backend: failures", () => {
   test("a password that is not a string", async () => {
     await expectFailure(
       respond(`{"apiVersion":"${V1}","kind":"CredentialProviderResponse","cacheKeyType":"Registry","auth":{"reg.example.org":{"username":"u","password":12345}}}`),
-      /field "auth\.reg\.example\.org\.password" must be a string/,
+      /field "auth\.<key 1>\.password" must be a string$/,
     );
   });
 

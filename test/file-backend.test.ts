@@ -3,9 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BackendError, BackendOptionsError } from "../backends/types.ts";
-import { parseImage } from "../src/core/image.ts";
 import { put as putFile } from "./support/files.ts";
-import { makeBackend, recordLookup, recordingContext } from "./support/context.ts";
+import { lookupTarget, makeBackend, recordLookup, recordingContext } from "./support/context.ts";
 
 const SECRET = "fake-secret-do-not-print";
 let dir: string;
@@ -43,7 +42,7 @@ describe("file backend: lookup by domain suffix", () => {
     const { hit } = await lookup("provider.example.com:5555/test");
     expect(Object.keys(hit?.auth ?? {})).toEqual(["provider.example.com:5555"]);
     expect(hit?.source).toBe("file provider.example.com.json");
-    expect(hit?.cacheKeyType).toBe("Registry");
+    expect(hit?.cacheKeyType).toBeUndefined(); // the chain decides the scope
   });
 
   test("hosts are looked up in lower case; the key keeps the image's spelling", async () => {
@@ -76,7 +75,7 @@ describe("file backend: lookup by domain suffix", () => {
   test("a missing credential directory is a miss", async () => {
     const context = recordingContext();
     const backend = makeBackend("file", "file", { dir: join(dir, "nope") }, context);
-    expect(await backend.lookup(parseImage("registry.example.org/x"))).toBeNull();
+    expect(await backend.lookup(lookupTarget("registry.example.org/x"))).toBeNull();
   });
 });
 

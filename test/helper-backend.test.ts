@@ -74,7 +74,7 @@ describe("helper backend: lookups", () => {
       auth: { [ECR]: { username: "robot", password: SECRET } },
       source: "helper (helper fake)",
       cacheDuration: undefined,
-      cacheKeyType: "Registry",
+      partial: undefined, // its only pattern has no path: it covers whole registries
     });
     expect(readFileSync(join(dir, "stdin"), "utf8")).toBe(ECR);
     expect(messages.some((m) => m.includes("asking helper fake"))).toBe(true);

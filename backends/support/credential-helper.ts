@@ -124,6 +124,7 @@ export async function runCredentialHelper(
     HelperOutput,
     output,
     (problem) => new CredentialHelperError(`${program} get printed an unexpected answer: ${problem}`),
+    { external: true },
   );
   // Some helpers (pass, secretservice) answer exit 0 with empty fields instead of not-found.
   if (username === "" && secret === "") return { kind: "not-found" };

@@ -7,8 +7,11 @@ export const DEFAULTS = {
   chain: ["file", "env", "docker-config"],
   /** `file` backend: the credential directory (the seed script's README; its code said ".../registries/"). */
   credroot: "/etc/kubernetes/registry",
-  /** cacheDuration of an answer whose source sets none, as a canonical Go duration. */
-  cacheDuration: "5m0s",
+  /**
+   * cacheDuration of an answer whose source sets none. None: the field is left out and the
+   * kubelet caches for the defaultCacheDuration of its provider config (a required field there).
+   */
+  cacheDuration: undefined,
   onMiss: "error",
   syslogSocket: "/dev/log",
   /** `env` backend: the variables' prefix. */

@@ -2,7 +2,7 @@
 // backend's name), with a context that records every message for the tests' secret checks.
 import { expect } from "bun:test";
 import { createBackends, type BackendType } from "../../backends/registry.ts";
-import type { Backend, BackendContext, Hit } from "../../backends/types.ts";
+import { isHit, type Backend, type BackendContext, type Hit, type LookupTarget } from "../../backends/types.ts";
 import { parseImage } from "../../src/core/image.ts";
 
 export type RecordingContext = BackendContext & { messages: string[] };
@@ -24,21 +24,27 @@ export function makeBackend(type: BackendType, name: string, options: unknown, c
   return backend as Backend;
 }
 
+/** What a backend is asked for an image, without service-account fields unless given. */
+export function lookupTarget(image: string, serviceAccount: LookupTarget["serviceAccount"] = {}): LookupTarget {
+  return { ...parseImage(image), serviceAccount };
+}
+
 /**
- * One lookup, its hit or its error, and every message it produced; asserts that the secret is in
- * neither the messages nor the error.
+ * One lookup, its hit (null for a miss; `partial` says why a miss was partial) or its error, and
+ * every message it produced; asserts that the secret is in neither the messages nor the error.
  */
 export async function recordLookup(
   backend: Backend,
   context: { messages: string[] },
   image: string,
   secret: string,
-): Promise<{ hit: Hit | null; error: Error | null; messages: string[] }> {
-  let result: { hit: Hit | null; error: Error | null };
+): Promise<{ hit: Hit | null; partial: string | undefined; error: Error | null; messages: string[] }> {
+  let result: { hit: Hit | null; partial: string | undefined; error: Error | null };
   try {
-    result = { hit: await backend.lookup(parseImage(image)), error: null };
+    const answer = await backend.lookup(lookupTarget(image));
+    result = isHit(answer) ? { hit: answer, partial: answer.partial, error: null } : { hit: null, partial: answer?.partial, error: null };
   } catch (error) {
-    result = { hit: null, error: error as Error };
+    result = { hit: null, partial: undefined, error: error as Error };
   }
   for (const message of context.messages) expect(message).not.toContain(secret);
   expect(result.error?.message ?? "").not.toContain(secret);

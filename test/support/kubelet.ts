@@ -1,32 +1,71 @@
 // The kubelet's side of a response, for tests: how it decodes our stdout (strictly, since 1.32:
-// unknown, duplicate or wrongly-cased fields reject the whole response) and which auth key it
-// would use for an image (keyring: every matching key, most specific first).
-import * as v from "valibot";
-import { describeJsonError, parseJson } from "../../src/core/json.ts";
-import { keyringKey } from "../../src/core/keys.ts";
-import { urlsMatch } from "../../src/core/match.ts";
-import { ResponseSchema } from "../../src/core/protocol.ts";
-import { describeIssues } from "../../src/core/validation.ts";
+// unknown, duplicate or wrongly-cased fields reject the whole response), which credentials its
+// keyring picks for an image, and how it caches the answer (pkg/credentialprovider/plugin/
+// plugin.go: the whole auth map under the image, its registry or one global slot, for the
+// response's cacheDuration or the provider config's defaultCacheDuration).
+import { keyringLookup } from "../../src/core/keyring.ts";
+import { parseGoDuration } from "../../src/core/duration.ts";
+import { parseResponse, type ResponseSchema } from "../../src/core/protocol.ts";
+import type * as v from "valibot";
 
 export type KubeletResponse = v.InferOutput<typeof ResponseSchema>;
 
 /** Decodes stdout as the kubelet does; throws with the reason it would reject it. */
 export function kubeletDecode(stdout: string, requestApiVersion: string): KubeletResponse {
-  const json = parseJson(stdout, { rejectDuplicateKeys: true });
-  if (!json.ok) throw new Error(`kubelet rejects: ${describeJsonError(json)}`);
-  const parsed = v.safeParse(ResponseSchema, json.value);
-  if (!parsed.success) throw new Error(`kubelet rejects: ${describeIssues(parsed.issues)}`);
-  if (parsed.output.apiVersion !== requestApiVersion) {
-    throw new Error("kubelet rejects: apiVersion differs from the request's");
-  }
-  return parsed.output;
+  const response = parseResponse(stdout, (problem) => new Error(`kubelet rejects: ${problem}`));
+  if (response.apiVersion !== requestApiVersion) throw new Error("kubelet rejects: apiVersion differs from the request's");
+  return response;
 }
 
-/** The credentials the kubelet would try for an image, most specific key first. */
+/** The credentials the kubelet tries for an image (BasicDockerKeyring.Lookup), in its order. */
 export function kubeletCredentialsFor(response: KubeletResponse, image: string): { key: string; username: string; password: string }[] {
-  const keys = Object.keys(response.auth ?? {})
-    .filter((key) => urlsMatch(keyringKey(key), image))
-    .sort()
-    .reverse(); // BasicDockerKeyring keeps its index reverse-sorted: longer (more specific) first
-  return keys.map((key) => ({ key, ...(response.auth ?? {})[key]! }));
+  const auth = response.auth ?? {};
+  return keyringLookup(Object.keys(auth), image).map((key) => ({ key, ...(auth[key] as { username: string; password: string }) }));
+}
+
+/** The username of the first credential the kubelet tries for an image from this auth map, or null. */
+export function kubeletChoice(auth: Record<string, { username: string; password: string }>, image: string): string | null {
+  const [key] = keyringLookup(Object.keys(auth), image);
+  return key === undefined ? null : (auth[key]?.username ?? null);
+}
+
+/** Where the kubelet caches an answer for an image, and for how long; null: not cached. */
+export function kubeletCacheEntry(
+  response: KubeletResponse,
+  image: string,
+  providerConfig: { defaultCacheDuration: string },
+): { key: string; nanos: bigint } | null {
+  const duration = response.cacheDuration ?? providerConfig.defaultCacheDuration;
+  const nanos = parseGoDuration(duration) ?? 0n;
+  if (nanos <= 0n) return null; // "0s" is not cached; a negative expiry is already past
+  const key = { Image: image, Registry: image.split("/")[0] as string, Global: "<global>" }[response.cacheKeyType];
+  return { key, nanos };
+}
+
+/**
+ * A kubelet pulling images one after another through one provider, with the kubelet's cache
+ * (getCachedCredentials: the image, then its registry, then the global slot). Time does not pass.
+ * `provider(image)` runs the provider and returns its stdout.
+ */
+export class KubeletCache {
+  private readonly entries = new Map<string, KubeletResponse>();
+  readonly calls: string[] = [];
+
+  constructor(
+    private readonly provider: (image: string) => string,
+    private readonly config = { apiVersion: "credentialprovider.kubelet.k8s.io/v1", defaultCacheDuration: "5m" },
+  ) {}
+
+  /** The username the kubelet pulls `image` with (its first credential), or null for none. */
+  pull(image: string): string | null {
+    const cached = [image, image.split("/")[0] as string, "<global>"].map((key) => this.entries.get(key)).find(Boolean);
+    let response = cached;
+    if (response === undefined) {
+      this.calls.push(image);
+      response = kubeletDecode(this.provider(image), this.config.apiVersion);
+      const entry = kubeletCacheEntry(response, image, this.config);
+      if (entry !== null) this.entries.set(entry.key, response);
+    }
+    return kubeletCredentialsFor(response, image)[0]?.username ?? null;
+  }
 }
