@@ -1,6 +1,6 @@
 // Child processes in tests: the real components they start (found on an explicit PATH, ready when
-// their own output says so), and waiting for processes that must be gone.
-import { readFileSync } from "node:fs";
+// their own output says so), and checks that processes are gone and left nothing behind.
+import { readdirSync, readFileSync } from "node:fs";
 import type { Subprocess } from "bun";
 
 /**
@@ -103,4 +103,23 @@ export function isGone(pid: number): boolean {
 export async function waitUntilGone(pid: number): Promise<boolean> {
   for (let i = 0; i < 300 && !isGone(pid); i++) await Bun.sleep(10);
   return isGone(pid);
+}
+
+/** What runs or is mounted under `dir`: live processes whose command line names it, and mount points. */
+export function leftoversUnder(dir: string): { processes: string[]; mounts: string[] } {
+  const processes: string[] = [];
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    if (Number(pid) === process.pid || isGone(Number(pid))) continue;
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+      if (command.includes(dir)) processes.push(`${pid}: ${command}`);
+    } catch {
+      // it exited while we looked
+    }
+  }
+  const mounts = readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[4] ?? "")
+    .filter((mountPoint) => mountPoint === dir || mountPoint.startsWith(`${dir}/`));
+  return { processes, mounts };
 }
