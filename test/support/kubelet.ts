@@ -1,12 +1,15 @@
 // The kubelet's side of a response, for tests: how it decodes our stdout (strictly, since 1.32:
 // unknown, duplicate or wrongly-cased fields reject the whole response), which credentials its
-// keyring picks for an image, and how it caches the answer (pkg/credentialprovider/plugin/
-// plugin.go: the whole auth map under the image, its registry or one global slot, for the
-// response's cacheDuration or the provider config's defaultCacheDuration).
+// keyring picks for an image, how it caches the answer (pkg/credentialprovider/plugin/plugin.go:
+// the whole auth map under the image, its registry or one global slot, for the response's
+// cacheDuration or the provider config's defaultCacheDuration), and how it pulls with them
+// through a container runtime's CRI.
+import { parseImage } from "../../src/core/image.ts";
 import { keyringLookup } from "../../src/core/keyring.ts";
 import { parseGoDuration } from "../../src/core/duration.ts";
 import { parseResponse, type ResponseSchema } from "../../src/core/protocol.ts";
 import type * as v from "valibot";
+import type { CriClient } from "./cri.ts";
 
 export type KubeletResponse = v.InferOutput<typeof ResponseSchema>;
 
@@ -68,4 +71,25 @@ export class KubeletCache {
     }
     return kubeletCredentialsFor(response, image)[0]?.username ?? null;
   }
+}
+
+/**
+ * The kubelet's pull (pkg/kubelet/images and kuberuntime_image.go): the credentials its keyring
+ * has for the image's repository, most specific first, each copied into a CRI AuthConfig (from a
+ * provider's answer: username and password, nothing else), tried in turn until a pull succeeds;
+ * with none, one pull without credentials. Returns the runtime's image_ref, or throws the last
+ * pull's error.
+ */
+export async function kubeletPull(runtime: Pick<CriClient, "pullImage">, response: KubeletResponse, image: string): Promise<string> {
+  const credentials = kubeletCredentialsFor(response, parseImage(image).image);
+  if (credentials.length === 0) return runtime.pullImage(image);
+  let lastError: unknown;
+  for (const { username, password } of credentials) {
+    try {
+      return await runtime.pullImage(image, { username, password });
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
 }

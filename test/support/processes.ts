@@ -1,4 +1,85 @@
-import { readFileSync } from "node:fs";
+// Child processes in tests: the real components they start (found on an explicit PATH, ready when
+// their own output says so), and checks that processes are gone and left nothing behind.
+import { readdirSync, readFileSync } from "node:fs";
+import type { Subprocess } from "bun";
+
+/**
+ * The path of `name` on `path`. A missing tool fails the test that needs it, with the fix:
+ * CI installs every real component with scripts/install-test-packages.sh.
+ */
+export function requireTool(name: string, path: string): string {
+  const found = Bun.which(name, { PATH: path });
+  if (found === null) {
+    throw new Error(`${name} is not on PATH=${path}: the tests need it (as root: bash scripts/install-test-packages.sh)`);
+  }
+  return found;
+}
+
+/** A started component: the child and everything it has written to stderr so far. */
+export interface Started {
+  child: Subprocess<"ignore", "ignore", "pipe">;
+  /** The matches of the patterns it was started with. */
+  matches: RegExpExecArray[];
+  /** Its stderr so far; all of it once `ended` has resolved. */
+  log(): string;
+  /** Resolves when its stderr has ended (it exited). */
+  ended: Promise<void>;
+}
+
+/**
+ * Starts `argv` (its program looked up with requireTool on env.PATH) and waits until its stderr
+ * has matched every pattern: readiness read from the component's own log, never a sleep or a
+ * poll. Its stderr is read to the end (a full pipe would block it) and kept for `log()`. If it
+ * exits first, or has not printed the lines within `timeoutMs`, it is killed and the error holds
+ * its log.
+ */
+export async function startAndWaitFor(
+  argv: string[],
+  env: Record<string, string>,
+  patterns: RegExp[],
+  timeoutMs = 10_000,
+): Promise<Started> {
+  const [program, ...args] = argv;
+  const child = Bun.spawn([requireTool(program ?? "", env.PATH ?? ""), ...args], { stdin: "ignore", stdout: "ignore", stderr: "pipe", env });
+  let text = "";
+  let finished = false;
+  let wake = () => {};
+  const ended = (async () => {
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of child.stderr) {
+        text += decoder.decode(chunk, { stream: true });
+        wake();
+      }
+    } catch {
+      // the stream failed: treated as its end
+    }
+    text += decoder.decode();
+    finished = true;
+    wake();
+  })();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, timeoutMs);
+  try {
+    for (;;) {
+      const matches = patterns.map((pattern) => pattern.exec(text));
+      if (matches.every((match) => match !== null)) return { child, matches, log: () => text, ended };
+      if (finished) {
+        const status = await child.exited;
+        const why = timedOut ? `killed after ${timeoutMs} ms` : `exited with status ${status}`;
+        throw new Error(`${program} ${why} before logging ${patterns.join(" and ")}; its log:\n${text}`);
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** True when the process no longer runs: gone, or a zombie its new parent has not reaped yet. */
 export function isGone(pid: number): boolean {
@@ -22,4 +103,23 @@ export function isGone(pid: number): boolean {
 export async function waitUntilGone(pid: number): Promise<boolean> {
   for (let i = 0; i < 300 && !isGone(pid); i++) await Bun.sleep(10);
   return isGone(pid);
+}
+
+/** What runs or is mounted under `dir`: live processes whose command line names it, and mount points. */
+export function leftoversUnder(dir: string): { processes: string[]; mounts: string[] } {
+  const processes: string[] = [];
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    if (Number(pid) === process.pid || isGone(Number(pid))) continue;
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+      if (command.includes(dir)) processes.push(`${pid}: ${command}`);
+    } catch {
+      // it exited while we looked
+    }
+  }
+  const mounts = readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[4] ?? "")
+    .filter((mountPoint) => mountPoint === dir || mountPoint.startsWith(`${dir}/`));
+  return { processes, mounts };
 }

@@ -1,68 +1,124 @@
 // A real registry for tests: Debian's docker-registry (distribution 2.8) with htpasswd (bcrypt)
-// authentication on 127.0.0.1, on a port the kernel picks. Ready when it logs "listening on":
-// the test reads that line from its output instead of polling or sleeping.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+// authentication on 127.0.0.1, on a port the kernel picks, over plain HTTP or over TLS with a
+// test CA. Ready when it logs "listening on": the test reads that line from its output instead of
+// polling or sleeping. skopeo (containers/image) logs in to it and pushes to it.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { OciImage } from "./oci-image.ts";
+import { requireTool, startAndWaitFor } from "./processes.ts";
+import type { TestTls } from "./tls.ts";
 
 export interface Registry {
   /** "127.0.0.1:PORT" */
   host: string;
+  /** "http://127.0.0.1:PORT" or "https://127.0.0.1:PORT" */
+  url: string;
   dir: string;
-  stop(): void;
+  /** The CA its certificate is signed by, when it serves TLS. */
+  tls?: TestTls;
+  pid: number;
+  /** Its log so far; all of it after stop(). */
+  log(): string;
+  /** Kills it, waits for it to exit, and removes its directory. */
+  stop(): Promise<void>;
 }
 
-export async function startRegistry(username: string, password: string): Promise<Registry> {
+const PATH = "/usr/bin:/bin";
+
+export async function startRegistry(username: string, password: string, options: { tls?: TestTls } = {}): Promise<Registry> {
   const dir = mkdtempSync(join(tmpdir(), "gcp-registry-"));
-  const htpasswd = Bun.spawnSync(["htpasswd", "-Bbn", username, password]);
-  if (htpasswd.exitCode !== 0) throw new Error("htpasswd failed (apache2-utils is installed by .ci/run)");
+  try {
+    return await startRegistryIn(dir, username, password, options.tls);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function startRegistryIn(dir: string, username: string, password: string, tls: TestTls | undefined): Promise<Registry> {
+  const htpasswd = Bun.spawnSync([requireTool("htpasswd", PATH), "-Bbn", username, password], { env: { PATH } });
+  if (htpasswd.exitCode !== 0) throw new Error("htpasswd failed");
   writeFileSync(join(dir, "htpasswd"), htpasswd.stdout);
   mkdirSync(join(dir, "data"));
+  const serverTls = tls ? `, tls: { certificate: ${tls.serverCert}, key: ${tls.serverKey} }` : "";
   writeFileSync(
     join(dir, "config.yml"),
     [
       "version: 0.1",
       "log: { level: info }",
       `storage: { filesystem: { rootdirectory: ${join(dir, "data")} } }`,
-      "http: { addr: 127.0.0.1:0, secret: fake-test-http-secret }",
+      `http: { addr: 127.0.0.1:0, secret: fake-test-http-secret${serverTls} }`,
       `auth: { htpasswd: { realm: test-realm, path: ${join(dir, "htpasswd")} } }`,
       "",
     ].join("\n"),
   );
-  const child = Bun.spawn(["docker-registry", "serve", join(dir, "config.yml")], {
-    stdout: "ignore",
+  const { child, matches, log, ended } = await startAndWaitFor(["docker-registry", "serve", join(dir, "config.yml")], { PATH }, [
+    /listening on (127\.0\.0\.1:\d+)/,
+  ]);
+  const host = matches[0]?.[1] as string;
+  return {
+    host,
+    url: `${tls ? "https" : "http"}://${host}`,
+    dir,
+    ...(tls ? { tls } : {}),
+    pid: child.pid,
+    log,
+    stop: async () => {
+      child.kill("SIGKILL");
+      await child.exited;
+      await ended;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** skopeo's options for reaching the registry: its test CA over TLS, else plain HTTP. */
+function skopeoTls(registry: Registry, option: "" | "dest-"): string[] {
+  return registry.tls ? [`--${option}cert-dir`, registry.tls.caDir] : [`--${option}tls-verify=false`];
+}
+
+function skopeo(registry: Registry, args: string[], stdin = ""): void {
+  const result = Bun.spawnSync([requireTool("skopeo", PATH), ...args], {
+    stdin: Buffer.from(stdin),
+    env: { PATH, HOME: registry.dir },
     stderr: "pipe",
-    env: { PATH: "/usr/bin:/bin" },
+    stdout: "pipe",
   });
-  const reader = child.stderr.getReader();
-  let log = "";
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`docker-registry exited before listening:\n${log}`);
-    log += new TextDecoder().decode(value);
-    const listening = /listening on (127\.0\.0\.1:\d+)/.exec(log);
-    if (listening) {
-      reader.releaseLock();
-      // Keep draining its log so that it never blocks on a full pipe.
-      void child.stderr.pipeTo(new WritableStream()).catch(() => {});
-      return { host: listening[1] as string, dir, stop: () => child.kill("SIGKILL") };
-    }
-  }
+  if (result.exitCode !== 0) throw new Error(`skopeo ${args[0]} failed: ${result.stderr.toString()}`);
 }
 
 /** Logs in with skopeo (containers/image), which writes the auth file the way podman does. */
 export function skopeoLogin(registry: Registry, username: string, password: string, authFile: string): void {
-  const result = Bun.spawnSync(
-    ["skopeo", "login", "--tls-verify=false", "--authfile", authFile, "--username", username, "--password-stdin", registry.host],
-    { stdin: Buffer.from(password), env: { PATH: "/usr/bin:/bin", HOME: registry.dir }, stderr: "pipe", stdout: "pipe" },
-  );
-  if (result.exitCode !== 0) throw new Error(`skopeo login failed: ${result.stderr.toString()}`);
+  skopeo(registry, ["login", ...skopeoTls(registry, ""), "--authfile", authFile, "--username", username, "--password-stdin", registry.host], password);
+}
+
+/** Pushes an OCI layout's image to registry/repository:tag with skopeo copy; the password never goes on a command line. */
+export function pushImage(registry: Registry, username: string, password: string, image: OciImage, repository: string): void {
+  const authFile = join(registry.dir, "push-auth.json");
+  skopeoLogin(registry, username, password, authFile);
+  // skopeo copies only what a signature policy allows; this one, not /etc/containers/policy.json.
+  const policy = join(registry.dir, "policy.json");
+  writeFileSync(policy, JSON.stringify({ default: [{ type: "insecureAcceptAnything" }] }));
+  skopeo(registry, [
+    "copy",
+    "--quiet",
+    "--policy",
+    policy,
+    "--dest-authfile",
+    authFile,
+    ...skopeoTls(registry, "dest-"),
+    `oci:${image.layout}:${image.tag}`,
+    `docker://${registry.host}/${repository}:${image.tag}`,
+  ]);
+  rmSync(authFile);
 }
 
 /** Whether the registry accepts these credentials (GET /v2/ with basic auth). */
 export async function registryAccepts(registry: Registry, username: string, password: string): Promise<boolean> {
-  const response = await fetch(`http://${registry.host}/v2/`, {
+  const response = await fetch(`${registry.url}/v2/`, {
     headers: { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}` },
+    ...(registry.tls ? { tls: { ca: readFileSync(registry.tls.caCert, "utf8") } } : {}),
   });
   return response.status === 200;
 }
