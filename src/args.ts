@@ -9,6 +9,8 @@ import { goDuration } from "./core/validation.ts";
 export interface Options {
   help: boolean;
   version: boolean;
+  /** The `version` command: the version line plus what the binary was built from. */
+  buildInfo?: true;
   debug: boolean;
   config?: string;
   backends?: string[];
@@ -68,6 +70,7 @@ const FLAGS: Record<string, FlagSpec> = {
 };
 
 export const USAGE = `Usage: generic-credential-provider [options] < CredentialProviderRequest.json
+       generic-credential-provider version
 
 A kubelet image credential provider: reads a CredentialProviderRequest on stdin and prints a
 CredentialProviderResponse with the registry's username and password on stdout.
@@ -85,10 +88,18 @@ Options:
   -d, --debug               print the lookup steps on stderr (never a credential)
   -v, --version             print the version and exit
   -h, --help                print this help and exit
+
+Commands:
+  version                   print the version, the git commit the binary was built from, the
+                            Bun version inside it and the platform, and exit
 `;
 
 export function parseArgs(argv: readonly string[]): Options {
   const options: Options = { help: false, version: false, debug: false };
+  if (argv[0] === "version") {
+    if (argv.length > 1) throw new UsageError("the version command takes no arguments");
+    return { ...options, version: true, buildInfo: true };
+  }
   const set = options as unknown as Record<string, unknown>;
   const queue = [...argv];
   while (queue.length > 0) {

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Compiles one executable with the project's flags, with the git commit it was built from embedded
+# (BUILD_COMMIT, read by src/version.ts; "unknown" outside a git checkout of this project, "-dirty"
+# appended when tracked files have changes). Every build goes through here: `npm run build` (the
+# native binary), scripts/build-release.sh (one target each, with its own Bun runtime) and the
+# benchmark (the binary and its floor), so they all share one set of flags.
+#
+#   bash scripts/build.sh [--entry FILE] [--outfile FILE] [more `bun build` flags...]
+#
+# Defaults: --entry src/main.ts --outfile dist/generic-credential-provider (relative to the
+# repository). Extra flags go to `bun build` as they are (--target, --compile-executable-path).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+entry=src/main.ts
+outfile=dist/generic-credential-provider
+extra=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --entry) entry=$2; shift 2 ;;
+    --outfile) outfile=$2; shift 2 ;;
+    *) extra+=("$1"); shift ;;
+  esac
+done
+
+commit=unknown
+# Only this project's own checkout counts: a copy unpacked inside some other repository is not it.
+if [ "$(git rev-parse --show-toplevel 2>/dev/null || true)" = "$root" ]; then
+  commit=$(git rev-parse HEAD)
+  if [ -n "$(git status --porcelain --untracked-files=no)" ]; then commit="$commit-dirty"; fi
+fi
+
+# --minify --bytecode: the smallest start-up (docs/ARCHITECTURE.md, "Start-up"). No .env or
+# bunfig.toml of the working directory may change what the binary does.
+exec "$root/node_modules/.bin/bun" build "$entry" --compile \
+  --minify --bytecode --format=esm \
+  --no-compile-autoload-dotenv --no-compile-autoload-bunfig \
+  --define "BUILD_COMMIT=\"$commit\"" \
+  --outfile "$outfile" ${extra[@]+"${extra[@]}"}
