@@ -3,7 +3,6 @@
 //
 // Exit codes: 0 a response was written; 1 no backend had credentials (or an internal error);
 // 2 bad usage, bad configuration or a bad request. stdout is written once, and only on exit 0.
-import packageJson from "../package.json" with { type: "json" };
 import { createBackends } from "../backends/registry.ts";
 import { BackendOptionsError, type Backend } from "../backends/types.ts";
 import { parseArgs, USAGE, UsageError, type Options } from "./args.ts";
@@ -11,10 +10,11 @@ import { lookupChain } from "./chain.ts";
 import { ConfigError, readConfigFile, resolveSettings, type Settings } from "./config.ts";
 import { InvalidImageError, parseImage } from "./core/image.ts";
 import { BadRequestError, formatResponse, parseRequest } from "./core/protocol.ts";
-import { IDENT, Log } from "./log.ts";
+import { Log } from "./log.ts";
 import { InputTooLargeError } from "./stdin.ts";
+import { buildInfo, versionLine } from "./version.ts";
 
-export const VERSION: string = packageJson.version;
+export { VERSION } from "./version.ts";
 
 export interface Io {
   argv: readonly string[];
@@ -41,7 +41,7 @@ export async function run(io: Io): Promise<number> {
     return 0;
   }
   if (options.version) {
-    io.stdout(`${IDENT} version ${VERSION}\n`);
+    io.stdout(options.buildInfo ? buildInfo() : versionLine());
     return 0;
   }
 
