@@ -144,6 +144,20 @@ describe("flags", () => {
       expect(stdout).toBe(`generic-credential-provider version ${packageJson.version}\n`);
     }
   });
+  test("the version command: the version line, then the build's commit, Bun and the platform", async () => {
+    const { code, stdout } = await cli(["version"], "");
+    expect(code).toBe(0);
+    // Run from source there is no build, so no commit.
+    expect(stdout).toBe(
+      `generic-credential-provider version ${packageJson.version}\n` +
+        "commit: unknown\n" +
+        `bun: ${Bun.version} (${Bun.revision})\n` +
+        `platform: ${process.platform}-${process.arch}\n`,
+    );
+    expect(await cli(["version", "--debug"], "")).toMatchObject({ code: 2, stdout: "" });
+    // Only as the first word: anywhere else it is an argument, as before.
+    expect(await cli(["--debug", "version"], "")).toMatchObject({ code: 2, stdout: "" });
+  });
   test("--help", async () => {
     const { code, stdout } = await cli(["--help"], "");
     expect(code).toBe(0);
