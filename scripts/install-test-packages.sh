@@ -5,7 +5,8 @@
 # (openssl), real credential helpers (golang-docker-credential-helpers with pass and gnupg), and
 # setpriv (util-linux). Needs root.
 set -euo pipefail
-packages=(util-linux docker-registry apache2-utils skopeo containerd openssl golang-docker-credential-helpers pass gnupg)
+packages=(util-linux docker-registry apache2-utils skopeo containerd openssl golang-docker-credential-helpers pass gnupg
+  qemu-user-static libc6-arm64-cross binutils)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
