@@ -26,8 +26,9 @@ done
 
 commit=unknown
 # Only this project's own checkout counts: a copy unpacked inside some other repository is not it.
-if [ "$(git rev-parse --show-toplevel 2>/dev/null || true)" = "$root" ]; then
-  commit=$(git rev-parse HEAD)
+# A repository without commits has no HEAD: unknown too.
+if [ "$(git rev-parse --show-toplevel 2>/dev/null || true)" = "$root" ] && head=$(git rev-parse --verify -q HEAD); then
+  commit=$head
   if [ -n "$(git status --porcelain --untracked-files=no)" ]; then commit="$commit-dirty"; fi
 fi
 
