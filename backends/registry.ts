@@ -1,18 +1,23 @@
 // Backend type name -> factory, and the chain built from the settings. Adding a backend is one
 // file in this folder and one line in BACKENDS (docs/ARCHITECTURE.md, "Adding a backend").
-import { createDockerConfigBackend } from "./docker-config.ts";
-import { createEnvBackend } from "./env.ts";
-import { createExecBackend } from "./exec.ts";
-import { createFileBackend } from "./file.ts";
-import { createHelperBackend } from "./helper.ts";
+//
+// A backend's module is loaded (and its schemas built) only when the chain has one of its type:
+// require() here is what the bundler turns into a module evaluated on first call, where an import
+// would evaluate every backend at start-up, in every run (docs/ARCHITECTURE.md, "Start-up").
+import type * as DockerConfig from "./docker-config.ts";
+import type * as Env from "./env.ts";
+import type * as Exec from "./exec.ts";
+import type * as File from "./file.ts";
+import type * as Helper from "./helper.ts";
 import { BackendOptionsError, isHit, type Backend, type BackendContext, type BackendFactory } from "./types.ts";
 
 export const BACKENDS = {
-  file: createFileBackend,
-  env: createEnvBackend,
-  "docker-config": createDockerConfigBackend,
-  helper: createHelperBackend,
-  exec: createExecBackend,
+  file: (options, context) => (require("./file.ts") as typeof File).createFileBackend(options, context),
+  env: (options, context) => (require("./env.ts") as typeof Env).createEnvBackend(options, context),
+  "docker-config": (options, context) =>
+    (require("./docker-config.ts") as typeof DockerConfig).createDockerConfigBackend(options, context),
+  helper: (options, context) => (require("./helper.ts") as typeof Helper).createHelperBackend(options, context),
+  exec: (options, context) => (require("./exec.ts") as typeof Exec).createExecBackend(options, context),
 } satisfies Record<string, BackendFactory>;
 
 export type BackendType = keyof typeof BACKENDS;

@@ -7,7 +7,7 @@ import { BACKEND_TYPES, isBackendType, type BackendSpec } from "../backends/regi
 import type { Options } from "./args.ts";
 import { DEFAULTS } from "./core/defaults.ts";
 import { FileReadError, readOptionalFile } from "./core/files.ts";
-import { goDuration, jsonObject, parseJsonAs } from "./core/validation.ts";
+import { goDuration, jsonObject, lazySchema, parseJsonAs } from "./core/validation.ts";
 
 export type OnMiss = "error" | "empty";
 
@@ -28,26 +28,28 @@ export class ConfigError extends Error {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
-// Backend entries are loose here: each backend validates its own options when it is created.
-const BackendEntry = jsonObject(v.looseObject({
-  type: v.picklist(BACKEND_TYPES),
-  name: v.optional(v.pipe(v.string(), v.regex(NAME, "must be letters, digits, '.', '_' or '-'"))),
-}));
-
-const ConfigFile = jsonObject(v.strictObject({
-  backends: v.optional(v.array(BackendEntry)),
-  defaultCacheDuration: v.optional(goDuration("non-negative")),
-  onMiss: v.optional(v.picklist(["error", "empty"])),
-  log: v.optional(
-    jsonObject(
-      v.strictObject({
-        syslogSocket: v.optional(v.string()),
-        debug: v.optional(v.boolean()),
-      }),
+// Built when a config file is read: most runs have none.
+const ConfigFile = lazySchema(() => {
+  // Backend entries are loose here: each backend validates its own options when it is created.
+  const BackendEntry = jsonObject(v.looseObject({
+    type: v.picklist(BACKEND_TYPES),
+    name: v.optional(v.pipe(v.string(), v.regex(NAME, "must be letters, digits, '.', '_' or '-'"))),
+  }));
+  return jsonObject(v.strictObject({
+    backends: v.optional(v.array(BackendEntry)),
+    defaultCacheDuration: v.optional(goDuration("non-negative")),
+    onMiss: v.optional(v.picklist(["error", "empty"])),
+    log: v.optional(
+      jsonObject(
+        v.strictObject({
+          syslogSocket: v.optional(v.string()),
+          debug: v.optional(v.boolean()),
+        }),
+      ),
     ),
-  ),
-}));
-type ConfigFile = v.InferOutput<typeof ConfigFile>;
+  }));
+});
+type ConfigFile = v.InferOutput<ReturnType<typeof ConfigFile>>;
 
 /** Reads and validates a config file; errors name the file and the field, never a value. */
 export function readConfigFile(path: string): ConfigFile {
@@ -59,7 +61,7 @@ export function readConfigFile(path: string): ConfigFile {
     throw error;
   }
   if (text === null) throw new ConfigError(`config file ${path} does not exist`);
-  return parseJsonAs(ConfigFile, text, (problem) => new ConfigError(`config file ${path}: ${problem}`));
+  return parseJsonAs(ConfigFile(), text, (problem) => new ConfigError(`config file ${path}: ${problem}`));
 }
 
 /** The options of the backend named like its type; a flag for a backend not in the chain is an error. */

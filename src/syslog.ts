@@ -5,8 +5,9 @@
 // rest of a request (measured: 3.6 ms of a 10 ms run). We send the datagram ourselves,
 // through libc's socket()/sendto() via bun:ffi, instead of calling syslog(), so that the socket
 // path can be chosen (tests use a real listener in a temp dir) and a missing or full socket never
-// blocks or fails a credential request.
-import { dlopen, FFIType, ptr } from "bun:ffi";
+// blocks or fails a credential request. bun:ffi is loaded when the first line is sent, not at
+// start-up: a run with syslog off never pays for it.
+import type * as Ffi from "bun:ffi";
 
 export type Severity = "err" | "warning" | "info";
 
@@ -21,9 +22,13 @@ const SUN_PATH_MAX = 107; // sizeof(sockaddr_un.sun_path) - 1 for the NUL
 
 type Libc = ReturnType<typeof openLibc>;
 let libc: Libc | null | undefined;
+let ptr: typeof Ffi.ptr;
 
 function openLibc() {
-  return dlopen("libc.so.6", {
+  const ffi = require("bun:ffi") as typeof Ffi;
+  const { FFIType } = ffi;
+  ptr = ffi.ptr;
+  return ffi.dlopen("libc.so.6", {
     socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
     sendto: {
       args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32, FFIType.ptr, FFIType.u32],

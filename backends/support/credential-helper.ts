@@ -11,7 +11,7 @@ import { DEFAULTS } from "../../src/core/defaults.ts";
 import { durationMs } from "../../src/core/duration.ts";
 import { DOCKER_HUB_HOSTS, DOCKER_HUB_SERVER_URL } from "../../src/core/image.ts";
 import type { Credential } from "../../src/core/protocol.ts";
-import { jsonObject, parseJsonAs } from "../../src/core/validation.ts";
+import { jsonObject, lazySchema, parseJsonAs } from "../../src/core/validation.ts";
 import { BackendError, type BackendContext } from "../types.ts";
 import { ChildProcessError, findExecutable, runChild } from "./child-process.ts";
 
@@ -33,7 +33,9 @@ export class CredentialHelperError extends Error {
 }
 
 // docker-credential-helpers credentials.Credentials
-const HelperOutput = jsonObject(v.object({ ServerURL: v.optional(v.string()), Username: v.string(), Secret: v.string() }));
+const HelperOutput = lazySchema(() =>
+  jsonObject(v.object({ ServerURL: v.optional(v.string()), Username: v.string(), Secret: v.string() })),
+);
 
 export function isValidHelperName(helper: string): boolean {
   return HELPER_NAME.test(helper);
@@ -121,7 +123,7 @@ export async function runCredentialHelper(
     );
   }
   const { Username: username, Secret: secret } = parseJsonAs(
-    HelperOutput,
+    HelperOutput(),
     output,
     (problem) => new CredentialHelperError(`${program} get printed an unexpected answer: ${problem}`),
     { external: true },

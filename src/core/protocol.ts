@@ -3,7 +3,7 @@
 // print. Backends import these types; this module imports nothing of theirs.
 import * as v from "valibot";
 import { isJsonObject } from "./json.ts";
-import { checkAs, goDuration, jsonObject, parseJsonAs } from "./validation.ts";
+import { checkAs, goDuration, jsonObject, lazySchema, parseJsonAs } from "./validation.ts";
 
 export const API_VERSIONS = [
   "credentialprovider.kubelet.k8s.io/v1alpha1",
@@ -24,15 +24,17 @@ export interface Credential {
 // Unknown fields are allowed and dropped here, so nothing downstream can log them. The
 // service-account fields (kubelet 1.33+, v1 only) are kept for backends that forward them; the
 // token is a credential: it goes to a chained provider's stdin and nowhere else.
-const Request = v.object({
-  apiVersion: v.picklist(API_VERSIONS),
-  kind: v.literal("CredentialProviderRequest"),
-  image: v.pipe(v.string(), v.nonEmpty("must not be empty")),
-  serviceAccountToken: v.optional(v.string()),
-  serviceAccountAnnotations: v.optional(jsonObject(v.record(v.string(), v.string()))),
-});
+const Request = lazySchema(() =>
+  v.object({
+    apiVersion: v.picklist(API_VERSIONS),
+    kind: v.literal("CredentialProviderRequest"),
+    image: v.pipe(v.string(), v.nonEmpty("must not be empty")),
+    serviceAccountToken: v.optional(v.string()),
+    serviceAccountAnnotations: v.optional(jsonObject(v.record(v.string(), v.string()))),
+  }),
+);
 
-export type CredentialProviderRequest = v.InferOutput<typeof Request>;
+export type CredentialProviderRequest = v.InferOutput<ReturnType<typeof Request>>;
 
 /** The request's service-account fields, as a chained provider is sent them. */
 export interface ServiceAccountFields {
@@ -55,7 +57,7 @@ export function parseRequest(text: string): CredentialProviderRequest {
     throw new BadRequestError(`unsupported request apiVersion: expected one of ${API_VERSIONS.join(", ")}`);
   }
   if (json.image === undefined) throw new BadRequestError('request has no "image"');
-  return checkAs(Request, json, (problem) => new BadRequestError(`request ${problem}`), { external: true });
+  return checkAs(Request(), json, (problem) => new BadRequestError(`request ${problem}`), { external: true });
 }
 
 /**
@@ -89,19 +91,26 @@ export function formatResponse(response: {
  * (sigs.k8s.io/json literalStore), and nowhere else. Used to check answers from other providers
  * and, in tests, our own.
  */
-const AuthEntry = v.pipe(
-  v.nullable(jsonObject(v.strictObject({ username: v.nullish(v.string(), ""), password: v.nullish(v.string(), "") }))),
-  v.transform((entry): Credential => entry ?? { username: "", password: "" }),
-);
-export const ResponseSchema = jsonObject(v.strictObject({
-  apiVersion: v.picklist(API_VERSIONS),
-  kind: v.literal("CredentialProviderResponse"),
-  cacheKeyType: v.picklist(CACHE_KEY_TYPES),
-  cacheDuration: v.pipe(v.nullish(goDuration()), v.transform((duration) => duration ?? undefined)),
-  auth: v.pipe(v.nullish(jsonObject(v.record(v.string(), AuthEntry))), v.transform((auth) => auth ?? undefined)),
-}));
+const ResponseSchema = lazySchema(() => {
+  const AuthEntry = v.pipe(
+    v.nullable(jsonObject(v.strictObject({ username: v.nullish(v.string(), ""), password: v.nullish(v.string(), "") }))),
+    v.transform((entry): Credential => entry ?? { username: "", password: "" }),
+  );
+  return jsonObject(
+    v.strictObject({
+      apiVersion: v.picklist(API_VERSIONS),
+      kind: v.literal("CredentialProviderResponse"),
+      cacheKeyType: v.picklist(CACHE_KEY_TYPES),
+      cacheDuration: v.pipe(v.nullish(goDuration()), v.transform((duration) => duration ?? undefined)),
+      auth: v.pipe(v.nullish(jsonObject(v.record(v.string(), AuthEntry))), v.transform((auth) => auth ?? undefined)),
+    }),
+  );
+});
+
+/** A provider's response as the kubelet decodes it. */
+export type ParsedResponse = v.InferOutput<ReturnType<typeof ResponseSchema>>;
 
 /** Parses a provider's stdout as the kubelet's strict decoder would (repeated keys rejected too). */
-export function parseResponse(text: string, fail: (problem: string) => Error): v.InferOutput<typeof ResponseSchema> {
-  return parseJsonAs(ResponseSchema, text, fail, { rejectDuplicateKeys: true, external: true });
+export function parseResponse(text: string, fail: (problem: string) => Error): ParsedResponse {
+  return parseJsonAs(ResponseSchema(), text, fail, { rejectDuplicateKeys: true, external: true });
 }

@@ -18,6 +18,16 @@ export interface ReadOptions extends JsonOptions {
 }
 
 /**
+ * A schema built on first use. Building valibot schemas costs start-up time (tens of microseconds
+ * each, in a process that lives a few milliseconds), so a schema that a run may not need (a config
+ * file's, a chained provider's answer's) is built when it is.
+ */
+export function lazySchema<S extends v.GenericSchema>(build: () => S): () => S {
+  let schema: S | undefined;
+  return () => (schema ??= build());
+}
+
+/**
  * JSON text checked against a schema: the one way every input (request, config file, credential
  * file, docker config, a helper's or a provider's answer) is read. On a problem, `fail` gets a
  * description that names a position or a field and never quotes a value, and its error is thrown.

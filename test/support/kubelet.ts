@@ -7,11 +7,10 @@
 import { parseImage } from "../../src/core/image.ts";
 import { keyringLookup } from "../../src/core/keyring.ts";
 import { parseGoDuration } from "../../src/core/duration.ts";
-import { parseResponse, type ResponseSchema } from "../../src/core/protocol.ts";
-import type * as v from "valibot";
+import { parseResponse, type ParsedResponse } from "../../src/core/protocol.ts";
 import type { CriClient } from "./cri.ts";
 
-export type KubeletResponse = v.InferOutput<typeof ResponseSchema>;
+export type KubeletResponse = ParsedResponse;
 
 /** Decodes stdout as the kubelet does; throws with the reason it would reject it. */
 export function kubeletDecode(stdout: string, requestApiVersion: string): KubeletResponse {
