@@ -27,6 +27,13 @@ export function isBackendType(name: string): name is BackendType {
   return Object.hasOwn(BACKENDS, name);
 }
 
+/**
+ * Types whose every option has a default: built without options they cannot fail, so such a
+ * backend is built when the chain first asks it, and a chain that an earlier backend answers never
+ * loads it (test/config.test.ts checks that these accept no options and the others do not).
+ */
+export const NEEDS_NO_OPTIONS: ReadonlySet<BackendType> = new Set<BackendType>(["file", "env", "docker-config"]);
+
 export interface BackendSpec {
   type: BackendType;
   name: string;
@@ -37,31 +44,37 @@ export interface BackendSpec {
 /**
  * One backend per spec, in order. Each gets a context whose messages carry its name, and its
  * hits' `source` is prefixed with that name too. Options are validated here; a bad one throws
- * BackendOptionsError naming the backend and the key.
+ * BackendOptionsError naming the backend and the key. A backend given no options whose type needs
+ * none is built on its first lookup instead (NEEDS_NO_OPTIONS): there is nothing to check.
  */
 export function createBackends(
   specs: readonly BackendSpec[],
   context: Pick<BackendContext, "env" | "debug" | "warn">,
 ): Backend[] {
-  return specs.map(({ type, name, options }) => {
+  const backends: Backend[] = [];
+  for (const { type, name, options } of specs) {
     const own: BackendContext = {
       env: context.env,
       debug: (message) => context.debug(`${name}: ${message}`),
       warn: (message) => context.warn(`${name}: ${message}`),
     };
-    let backend: Omit<Backend, "name">;
-    try {
-      backend = BACKENDS[type](options, own);
-    } catch (error) {
-      if (error instanceof BackendOptionsError) throw new BackendOptionsError(`backend "${name}": ${error.message}`);
-      throw error;
-    }
-    return {
+    const build = (): Omit<Backend, "name"> => {
+      try {
+        return BACKENDS[type](options, own);
+      } catch (error) {
+        if (error instanceof BackendOptionsError) throw new BackendOptionsError(`backend "${name}": ${error.message}`);
+        throw error;
+      }
+    };
+    let backend = NEEDS_NO_OPTIONS.has(type) && (options == null || Object.keys(options).length === 0) ? null : build();
+    backends.push({
       name,
       async lookup(target) {
+        backend ??= build();
         const result = await backend.lookup(target);
         return isHit(result) ? { ...result, source: `${name} ${result.source}` } : result;
       },
-    };
-  });
+    });
+  }
+  return backends;
 }

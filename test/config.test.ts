@@ -2,10 +2,12 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createBackends } from "../backends/registry.ts";
+import { BACKEND_TYPES, BACKENDS, createBackends, NEEDS_NO_OPTIONS } from "../backends/registry.ts";
+import { BackendOptionsError } from "../backends/types.ts";
 import { parseArgs } from "../src/args.ts";
 import { ConfigError, readConfigFile, resolveSettings } from "../src/config.ts";
 import { DEFAULTS } from "../src/core/defaults.ts";
+import { parseImage } from "../src/core/image.ts";
 import { run } from "../src/cli.ts";
 
 const EXAMPLES = resolve(import.meta.dir, "../examples/config");
@@ -164,6 +166,32 @@ describe("config errors name the file and the key, never the value", () => {
     expect(stdout).toBe("");
     expect(read).toBe(false); // before any request is read, let alone looked up
     expect(stderr).toContain('backend "site": unknown field "dri"');
+  });
+});
+
+describe("backends built on first use", () => {
+  test("exactly the types listed in NEEDS_NO_OPTIONS accept no options, so deferring them skips no check", () => {
+    const context = { env: {}, debug() {}, warn() {} };
+    for (const type of BACKEND_TYPES) {
+      let accepted = true;
+      try {
+        BACKENDS[type]({}, context);
+      } catch (error) {
+        expect(error).toBeInstanceOf(BackendOptionsError);
+        accepted = false;
+      }
+      expect({ type, accepted }).toEqual({ type, accepted: NEEDS_NO_OPTIONS.has(type) });
+    }
+  });
+
+  test("a deferred backend is built, and answers, when first asked", async () => {
+    const [backend] = createBackends([{ type: "env", name: "env", options: {} }], {
+      env: { CREDENTIAL_PROVIDER_EXAMPLE_ORG_USERNAME: "u" },
+      debug() {},
+      warn() {},
+    });
+    const target = { ...parseImage("registry.example.org/app"), serviceAccount: {} };
+    expect(await backend?.lookup(target)).toMatchObject({ source: "env CREDENTIAL_PROVIDER_EXAMPLE_ORG" });
   });
 });
 
