@@ -10,30 +10,31 @@ type Environment = Readonly<Record<string, string | undefined>>;
 
 /** The environment as a read-only record: names looked up one by one, process.env for the rest. */
 export function processEnvironment(environPath = "/proc/self/environ"): Environment {
-  // NUL-separated NAME=value entries, read as latin1: one byte per character, so a value's bytes
-  // can be decoded as UTF-8 afterwards, as Bun decodes process.env.
-  let environ: string | null | undefined;
+  // NUL-separated NAME=value entries, searched as bytes (no string of all of it is made); a value
+  // is decoded as UTF-8, as Bun decodes process.env.
+  let environ: Buffer | null | undefined;
   const lookup = (name: string): string | undefined => {
     if (environ === undefined) {
       try {
-        environ = `\0${readFileSync(environPath, "latin1")}`;
+        environ = readFileSync(environPath);
       } catch {
         environ = null; // no /proc: process.env it is
       }
     }
     if (environ === null) return process.env[name];
     if (name.includes("\0") || name.includes("=")) return undefined; // no such variable can exist
-    const key = `\0${name}=`;
-    const at = environ.indexOf(key);
-    if (at === -1) return undefined;
-    const start = at + key.length;
-    let end = environ.indexOf("\0", start);
-    if (end === -1) end = environ.length;
-    const value = environ.slice(start, end);
-    for (let i = 0; i < value.length; i++) {
-      if (value.charCodeAt(i) > 0x7f) return Buffer.from(value, "latin1").toString("utf8");
+    const entry = `${name}=`;
+    const length = Buffer.byteLength(entry);
+    let start: number;
+    if (environ.toString("utf8", 0, length) === entry) start = length; // the first entry
+    else {
+      const at = environ.indexOf(`\0${entry}`, 0, "utf8");
+      if (at === -1) return undefined;
+      start = at + 1 + length;
     }
-    return value;
+    let end = environ.indexOf(0, start);
+    if (end === -1) end = environ.length;
+    return environ.toString("utf8", start, end);
   };
   return new Proxy({} as Environment, {
     get: (_, name) => (typeof name === "string" ? lookup(name) : undefined),

@@ -13,7 +13,7 @@ function environFile(entries: string[]): string {
 
 describe("processEnvironment", () => {
   const env = processEnvironment(
-    environFile(["FIRST=1", "HOME=/home/x", "EMPTY=", "EQUALS=a=b", "UTF8=héllo wörld ✓", "PREFIX_ME=no", "LAST=end"]),
+    environFile(["FIRST=1", "HOME=/home/x", "EMPTY=", "EQUALS=a=b", "UTF8=héllo wörld ✓", "NÄME=ä", "PREFIX_ME=no", "LAST=end"]),
   );
 
   test("finds each variable by its whole name, wherever it is", () => {
@@ -31,6 +31,7 @@ describe("processEnvironment", () => {
 
   test("decodes values as UTF-8, as process.env does", () => {
     expect(env.UTF8).toBe("héllo wörld ✓");
+    expect(env.NÄME).toBe("ä");
   });
 
   test("no name with a NUL or '=' matches part of an entry", () => {
