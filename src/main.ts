@@ -1,6 +1,7 @@
 // Entry point of the compiled binary: binds run() to the real process.
 import { writeSync } from "node:fs";
 import { run } from "./cli.ts";
+import { processEnvironment } from "./environment.ts";
 import { readCapped } from "./stdin.ts";
 
 function writeAll(fd: number, text: string): void {
@@ -12,7 +13,7 @@ function writeAll(fd: number, text: string): void {
 try {
   process.exitCode = await run({
     argv: process.argv.slice(2),
-    env: process.env,
+    env: processEnvironment(),
     readStdin: () => readCapped(0),
     stdout: (text) => writeAll(1, text),
     stderr: (text) => writeAll(2, text),
