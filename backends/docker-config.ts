@@ -9,15 +9,16 @@
 //      keys ("host/team"), so that one Registry-cached answer serves every image of the registry
 //      and the kubelet picks the most specific key (keyring.go sorts keys in reverse order).
 //   3. credsStore answers for the registry key when no auths entry holds credentials for it.
-import { isAbsolute, join } from "node:path";
+import { join } from "node:path";
 import * as v from "valibot";
+import { DEFAULTS } from "../src/core/defaults.ts";
 import { FileReadError, readOptionalFile } from "../src/core/files.ts";
 import { DOCKER_HUB_HOSTS, DOCKER_HUB_SERVER_URL } from "../src/core/image.ts";
 import { dockerConfigKey } from "../src/core/keys.ts";
 import { keyringLookup } from "../src/core/keyring.ts";
 import { jsonObject, parseJsonAs } from "../src/core/validation.ts";
 import { askCredentialHelper, helperServerUrl } from "./support/credential-helper.ts";
-import { cacheDurationOption, parseOptions, timeoutOption } from "./support/options.ts";
+import { absolutePath, cacheDurationOption, parseOptions, timeoutOption } from "./support/options.ts";
 import {
   BackendError,
   type BackendContext,
@@ -27,9 +28,7 @@ import {
 } from "./types.ts";
 
 const DockerConfigOptions = v.strictObject({
-  files: v.optional(
-    v.array(v.pipe(v.string(), v.check((path) => isAbsolute(path), "must hold absolute paths"))),
-  ),
+  files: v.optional(v.array(absolutePath)),
   cacheDuration: cacheDurationOption,
   helperTimeout: timeoutOption,
 });
@@ -176,7 +175,7 @@ export const createDockerConfigBackend: BackendFactory = (options, context) => {
 
 function readConfigFile(path: string): string | null {
   try {
-    return readOptionalFile(path);
+    return readOptionalFile(path, DEFAULTS.fileLimits.dockerConfig);
   } catch (error) {
     if (error instanceof FileReadError) throw new BackendError(error.message);
     throw error;
@@ -209,7 +208,7 @@ async function answerFromConfig(
   const keyHost = isHub ? "docker.io" : target.host;
 
   const askHelper = (helper: string, kind: string) =>
-    askCredentialHelper(helper, helperServerUrl(target), { env: context.env, timeout, context, describe: `${label}: ${kind}` });
+    askCredentialHelper(helper, helperServerUrl(target), { timeout, context, describe: `${label}: ${kind}` });
 
   // 1. credHelpers for this registry beat everything else in the file.
   const helperKey = Object.keys(config.credHelpers ?? {}).find((key) => {

@@ -223,7 +223,7 @@ describe("bad credential files through the binary", () => {
     const stderr = result.stderr.toString();
     expect(result.exitCode).toBe(1);
     expect(result.stdout.toString()).toBe("");
-    expect(stderr).toContain(`${join(dir, "registry.example.org.json")} cannot be read: permission denied`);
+    expect(stderr).toContain(`${join(dir, "registry.example.org.json")} cannot be opened (permission denied)`);
     expect(stderr).not.toContain(SECRET);
   });
 });

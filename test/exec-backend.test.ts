@@ -66,7 +66,7 @@ async function throughChain(options: Record<string, unknown>, image: string) {
   const context = recordingContext({ PATH: SYSTEM_PATH });
   const log = new Log({ stderr: (text) => context.messages.push(text), pid: 1 });
   log.debugEnabled = true;
-  const result = await lookupChain([makeBackend("exec", "exec", options, context)], lookupTarget(image), log);
+  const result = await lookupChain([makeBackend("exec", "exec", options, context)], lookupTarget(image), log, context.deadline);
   return { ...result, messages: context.messages };
 }
 

@@ -1,4 +1,5 @@
 // Validation of a backend's options at start-up, and the option schemas several backends share.
+import { isAbsolute } from "node:path";
 import * as v from "valibot";
 import { DEFAULTS } from "../../src/core/defaults.ts";
 import { describeIssues, goDuration } from "../../src/core/validation.ts";
@@ -16,3 +17,13 @@ export const cacheDurationOption = v.optional(goDuration("non-negative"));
 
 /** A child process's time limit. */
 export const timeoutOption = v.optional(goDuration("positive"), DEFAULTS.childTimeout);
+
+/**
+ * A path in a backend's options. It must be absolute: in a config file a relative path would
+ * depend on the kubelet's working directory (a path given as a flag is resolved before this).
+ */
+export const absolutePath = v.pipe(
+  v.string(),
+  v.check((path) => path !== "", "must not be empty"),
+  v.check((path) => isAbsolute(path), "must be an absolute path"),
+);
