@@ -2,14 +2,15 @@
 import { isAbsolute } from "node:path";
 import * as v from "valibot";
 import { DEFAULTS } from "../../src/core/defaults.ts";
-import { describeIssues, goDuration } from "../../src/core/validation.ts";
+import { checkAs, goDuration } from "../../src/core/validation.ts";
 import { BackendOptionsError } from "../types.ts";
 
-/** The options checked against the backend's schema; the error names the key (the registry adds the backend). */
+/**
+ * The options checked against the backend's schema; the error names the key (the registry adds
+ * the backend), never a value, nor a key of a record (an exec `env` name could be a pasted secret).
+ */
 export function parseOptions<S extends v.GenericSchema>(schema: S, options: unknown): v.InferOutput<S> {
-  const parsed = v.safeParse(schema, options ?? {});
-  if (!parsed.success) throw new BackendOptionsError(describeIssues(parsed.issues));
-  return parsed.output;
+  return checkAs(schema, options ?? {}, (problem) => new BackendOptionsError(problem));
 }
 
 /** `cacheDuration`: unset means the global default (--cache-duration / defaultCacheDuration). */
