@@ -8,11 +8,16 @@ import * as v from "valibot";
 import { DEFAULTS } from "../src/core/defaults.ts";
 import { FileReadError, readOptionalFile } from "../src/core/files.ts";
 import { goDuration, jsonObject, parseJsonAs } from "../src/core/validation.ts";
+import { annotationOption, annotationScope } from "./support/annotation.ts";
 import { hostCandidates } from "./support/host-candidates.ts";
 import { absolutePath, parseOptions } from "./support/options.ts";
 import { BackendError, type BackendFactory } from "./types.ts";
 
-const FileOptions = v.strictObject({ dir: v.optional(absolutePath, DEFAULTS.credroot) });
+const FileOptions = v.strictObject({
+  dir: v.optional(absolutePath, DEFAULTS.credroot),
+  /** A service-account annotation whose value is the subdirectory of `dir` to read. */
+  annotation: annotationOption,
+});
 
 // The seed script's format. Unknown fields are named (a typo such as "pasword" is easy to find).
 const CredentialFile = jsonObject(v.strictObject({
@@ -22,39 +27,46 @@ const CredentialFile = jsonObject(v.strictObject({
 }));
 
 export const createFileBackend: BackendFactory = (options, context) => {
-  const { dir } = parseOptions(FileOptions, options);
+  const { dir: baseDir, annotation } = parseOptions(FileOptions, options);
   return {
     async lookup(target) {
+      const scope = annotationScope(annotation, target, context);
+      if (scope === null) return null;
+      // A DNS label (annotationScope checks it): a plain subdirectory, never a path elsewhere. It
+      // comes from the service account, so messages show where it goes, not what it is.
+      const dir = scope === undefined ? baseDir : join(baseDir, scope);
+      const shownDir = scope === undefined ? baseDir : join(baseDir, `<${annotation}>`);
       for (const candidate of hostCandidates(target)) {
         const fileName = `${candidate}.json`;
         const path = join(dir, fileName);
+        const shown = join(shownDir, fileName);
         let text: string | null;
         try {
-          text = readOptionalFile(path, DEFAULTS.fileLimits.credentialFile);
+          text = readOptionalFile(path, DEFAULTS.fileLimits.credentialFile, shown);
         } catch (error) {
           if (error instanceof FileReadError) throw new BackendError(error.message);
           throw error;
         }
         if (text === null) {
-          context.debug(`${path} not found`);
+          context.debug(`${shown} not found`);
           continue;
         }
-        context.debug(`reading ${path}`);
+        context.debug(`reading ${shown}`);
         const { username, password, duration } = parseJsonAs(
           CredentialFile,
           text,
-          (problem) => new BackendError(`${path}: ${problem}`),
+          (problem) => new BackendError(`${shown}: ${problem}`),
         );
         return {
           auth: { [target.host]: { username, password } },
-          source: fileName,
+          source: scope === undefined ? fileName : join(`<${annotation}>`, fileName),
           cacheDuration: duration, // canonical Go form, or undefined for the configured default
         };
       }
       // A directory that is not there looks just like "no file for this registry": say so, without
       // --debug, or a typo in --credroot leaves every pull without credentials unexplained.
       const problem = directoryProblem(dir);
-      if (problem !== null) context.warn(`the credential directory ${dir} ${problem}`);
+      if (problem !== null) context.warn(`the credential directory ${shownDir} ${problem}`);
       return null;
     },
   };

@@ -1,11 +1,15 @@
 // Backend type name -> factory, and the chain built from the settings. Adding a backend is one
 // file in this folder and one line in BACKENDS (docs/ARCHITECTURE.md, "Adding a backend").
+import * as v from "valibot";
 import { DEFAULTS } from "../src/core/defaults.ts";
+import { matchesServiceAccount, ServiceAccountPattern } from "../src/core/service-account.ts";
 import { createDockerConfigBackend } from "./docker-config.ts";
 import { createEnvBackend } from "./env.ts";
 import { createExecBackend } from "./exec.ts";
 import { createFileBackend } from "./file.ts";
 import { createHelperBackend } from "./helper.ts";
+import { parseOptions } from "./support/options.ts";
+import { createTokenBackend } from "./token.ts";
 import { BackendOptionsError, isHit, type Backend, type BackendContext, type BackendFactory } from "./types.ts";
 
 export const BACKENDS = {
@@ -14,6 +18,7 @@ export const BACKENDS = {
   "docker-config": createDockerConfigBackend,
   helper: createHelperBackend,
   exec: createExecBackend,
+  token: createTokenBackend,
 } satisfies Record<string, BackendFactory>;
 
 export type BackendType = keyof typeof BACKENDS;
@@ -59,8 +64,11 @@ export function createBackends(
       Object.getOwnPropertyDescriptors(shared),
     ) as BackendContext;
     let backend: Omit<Backend, "name">;
+    let scope: readonly string[] | undefined;
     try {
-      backend = BACKENDS[type](options, own);
+      const { serviceAccounts, ...backendOptions } = options ?? {};
+      scope = serviceAccountScope(serviceAccounts, backendOptions);
+      backend = BACKENDS[type](backendOptions, own);
     } catch (error) {
       if (error instanceof BackendOptionsError) throw new BackendOptionsError(`backend "${name}": ${error.message}`);
       throw error;
@@ -68,11 +76,43 @@ export function createBackends(
     return {
       name,
       async lookup(target) {
+        // A scoped backend is asked only for the service accounts it names (docs/ARCHITECTURE.md,
+        // "Service accounts"); without a token in the request it is not asked at all.
+        if (scope !== undefined) {
+          const { identity } = target.serviceAccount;
+          if (identity === undefined || !matchesServiceAccount(scope, identity)) {
+            own.debug(identity === undefined ? "not asked: the request names no service account" : "not asked: not for this service account");
+            return null;
+          }
+        }
         const result = await backend.lookup(target);
         return isHit(result) ? { ...result, source: `${name} ${result.source}` } : result;
       },
     };
   });
+}
+
+/** Whether a configuration needs the pod's identity: some backend is scoped, or is a `token` backend. */
+export function needsServiceAccountIdentity(specs: readonly BackendSpec[]): boolean {
+  return specs.some((spec) => spec.type === "token" || spec.options.serviceAccounts !== undefined);
+}
+
+const ServiceAccounts = v.pipe(v.array(ServiceAccountPattern), v.nonEmpty("must list at least one \"namespace/name\" pattern"));
+
+/**
+ * The `serviceAccounts` of an entry, checked, or undefined when it has none. `annotation` lets a
+ * service-account annotation choose among credentials, and an annotation can be set by anyone who
+ * may edit service accounts in their own namespace: it is allowed only beside `serviceAccounts`,
+ * which decides who may choose at all.
+ */
+function serviceAccountScope(serviceAccounts: unknown, options: Record<string, unknown>): readonly string[] | undefined {
+  if (serviceAccounts === undefined) {
+    if (options.annotation !== undefined) {
+      throw new BackendOptionsError('field "annotation" needs "serviceAccounts" on the same backend (who may choose by annotation)');
+    }
+    return undefined;
+  }
+  return parseOptions(v.object({ serviceAccounts: ServiceAccounts }), { serviceAccounts }).serviceAccounts;
 }
 
 /**

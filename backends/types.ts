@@ -8,12 +8,19 @@
 import type { Deadline } from "../src/core/deadline.ts";
 import type { ImageTarget } from "../src/core/image.ts";
 import type { CacheKeyType, Credential, ServiceAccountFields } from "../src/core/protocol.ts";
+import type { ServiceAccountIdentity } from "../src/core/service-account.ts";
 
 export type { CacheKeyType, Credential, ImageTarget };
 
 /** What a backend is asked about: the image, and the request's service-account fields (never log them). */
 export interface LookupTarget extends ImageTarget {
-  serviceAccount: ServiceAccountFields;
+  serviceAccount: ServiceAccountFields & {
+    /**
+     * Who the pod runs as, from the token's claims: set only when the configuration needs it (a
+     * backend with `serviceAccounts`, or a `token` backend) and the request carries a token.
+     */
+    identity?: ServiceAccountIdentity;
+  };
 }
 
 export interface Hit {

@@ -5,7 +5,7 @@
 // written (or an internal error); 2 bad usage, bad configuration or a bad request. stdout is
 // written once, and only on exit 0.
 import packageJson from "../package.json" with { type: "json" };
-import { createBackends } from "../backends/registry.ts";
+import { createBackends, needsServiceAccountIdentity } from "../backends/registry.ts";
 import { BackendOptionsError, type Backend } from "../backends/types.ts";
 import { parseArgs, USAGE, UsageError, type Options } from "./args.ts";
 import { lookupChain } from "./chain.ts";
@@ -14,6 +14,7 @@ import { Deadline } from "./core/deadline.ts";
 import { durationMs } from "./core/duration.ts";
 import { InvalidImageError, parseImage } from "./core/image.ts";
 import { BadRequestError, formatResponse, parseRequest } from "./core/protocol.ts";
+import { InvalidTokenError, serviceAccountOf } from "./core/service-account.ts";
 import { IDENT, Log } from "./log.ts";
 import { InputError } from "./stdin.ts";
 
@@ -72,20 +73,30 @@ export async function run(io: Io): Promise<number> {
   try {
     request = parseRequest(io.readStdin(deadline));
     const { serviceAccountToken, serviceAccountAnnotations } = request;
-    target = { ...parseImage(request.image), serviceAccount: { serviceAccountToken, serviceAccountAnnotations } };
+    // The token is decoded only when a backend needs to know who the pod runs as; otherwise it
+    // is passed on untouched (to exec providers) and never inspected.
+    const identity =
+      serviceAccountToken && needsServiceAccountIdentity(settings.backends) ? serviceAccountOf(serviceAccountToken) : undefined;
+    target = { ...parseImage(request.image), serviceAccount: { serviceAccountToken, serviceAccountAnnotations, identity } };
   } catch (error) {
     const reason =
       error instanceof InvalidImageError
         ? `invalid image reference: ${error.message}`
-        : error instanceof BadRequestError || error instanceof InputError
-          ? error.message
-          : null;
+        : error instanceof InvalidTokenError
+          ? `request field "serviceAccountToken" ${error.message}`
+          : error instanceof BadRequestError || error instanceof InputError
+            ? error.message
+            : null;
     if (reason === null) throw error;
     log.error(reason);
     log.syslog("err", `Rejected credential request: ${reason}`);
     return 2;
   }
-  log.debug(`request ${request.apiVersion}: registry ${target.host}, repository ${target.path}`);
+  const { identity } = target.serviceAccount;
+  log.debug(
+    `request ${request.apiVersion}: registry ${target.host}, repository ${target.path}` +
+      (identity ? `, service account ${identity.namespace}/${identity.name}` : ""),
+  );
 
   const result = await lookupChain(backends, target, log, deadline);
   if (result.hit) {

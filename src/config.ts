@@ -21,6 +21,8 @@ export interface Settings {
   debug: boolean;
   /** The run's time limit, a canonical Go duration. */
   deadline: string;
+  /** The audience of the service-account tokens the kubelet is told to send (kubelet-config). */
+  serviceAccountTokenAudience: string;
 }
 
 export class ConfigError extends Error {
@@ -40,6 +42,7 @@ const ConfigFile = jsonObject(v.strictObject({
   backends: v.optional(v.array(BackendEntry)),
   defaultCacheDuration: v.optional(goDuration("non-negative")),
   deadline: v.optional(goDuration("positive")),
+  serviceAccountTokenAudience: v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty"))),
   onMiss: v.optional(v.picklist(["error", "empty"])),
   log: v.optional(
     jsonObject(
@@ -120,5 +123,6 @@ export function resolveSettings(flags: Options, file: ConfigFile = {}): Settings
     syslogSocket: syslogSocket === "" ? null : syslogSocket,
     debug: flags.debug || (file.log?.debug ?? false),
     deadline: flags.deadline ?? file.deadline ?? DEFAULTS.deadline,
+    serviceAccountTokenAudience: file.serviceAccountTokenAudience ?? DEFAULTS.serviceAccountTokenAudience,
   };
 }

@@ -46,6 +46,7 @@ describe("precedence: flags over the config file over built-in defaults", () => 
       onMiss: "empty",
       syslogSocket: null,
       deadline: "50s",
+      serviceAccountTokenAudience: "generic-credential-provider",
       debug: true,
     });
   });

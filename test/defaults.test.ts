@@ -38,8 +38,11 @@ const TABLES: [string, string, string][] = [
   ["## Config file", "onMiss", code(DEFAULTS.onMiss)],
   ["## Config file", "log.syslogSocket", code(DEFAULTS.syslogSocket)],
   ["## Config file", "log.debug", code("false")],
+  ["## Config file", "serviceAccountTokenAudience", code(DEFAULTS.serviceAccountTokenAudience)],
   ["### `file` backend options", "dir", code(DEFAULTS.credroot)],
+  ["### `file` backend options", "annotation", ""],
   ["### `env` backend", "prefix", code(DEFAULTS.envPrefix)],
+  ["### `env` backend", "annotation", ""],
   ["### `docker-config` backend: reuse `docker login` and `podman login`", "files", "the list above"],
   ["### `docker-config` backend: reuse `docker login` and `podman login`", "cacheDuration", code("defaultCacheDuration")],
   ["### `docker-config` backend: reuse `docker login` and `podman login`", "helperTimeout", code(DEFAULTS.childTimeout)],
@@ -55,6 +58,9 @@ const TABLES: [string, string, string][] = [
   ["### `exec` backend: another credential provider in the chain", "matchImages", "every image"],
   ["### `exec` backend: another credential provider in the chain", "timeout", code(DEFAULTS.childTimeout)],
   ["### `exec` backend: another credential provider in the chain", "maxOutputBytes", code(DEFAULTS.execMaxOutputBytes)],
+  ["### `token` backend: the pod's own service-account token", "username", "required"],
+  ["### `token` backend: the pod's own service-account token", "matchImages", "required"],
+  ["### `token` backend: the pod's own service-account token", "cacheDuration", code("defaultCacheDuration")],
 ];
 
 describe("README tables show the defaults of src/core/defaults.ts", () => {

@@ -13,6 +13,8 @@ export const DEFAULTS = {
    */
   cacheDuration: undefined,
   onMiss: "error",
+  /** The audience operators give the kubelet for service-account tokens (kubelet-config emits it). */
+  serviceAccountTokenAudience: "generic-credential-provider",
   /** The whole run's time limit: below the kubelet's 60 s, so that we answer or fail before it kills us. */
   deadline: "50s",
   syslogSocket: "/dev/log",

@@ -18,25 +18,26 @@ const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
  * The file's text, or null when there is no such file. Anything else is an error: a directory, a
  * FIFO, a device, a socket, a file over `limit` bytes, text that is not UTF-8, a permission
  * problem, or a symbolic link to a missing file (which also reads as "no such file", but someone
- * put it there on purpose). `kind` names the limit in the message ("credential files").
+ * put it there on purpose). `kind` names the limit in the message ("credential files"). Messages
+ * name the file as `shown` (a path with a part that must not be printed replaced), else `path`.
  */
-export function readOptionalFile(path: string, limit: { bytes: number; kind: string }): string | null {
+export function readOptionalFile(path: string, limit: { bytes: number; kind: string }, shown: string = path): string | null {
   let fd: number;
   try {
     fd = openSync(path, OPEN_FLAGS);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") {
-      if (isSymlink(path)) throw new FileReadError(`${path} is a symbolic link to a missing file`);
+      if (isSymlink(path)) throw new FileReadError(`${shown} is a symbolic link to a missing file`);
       return null;
     }
-    throw new FileReadError(`${path} cannot be opened (${describeCode(code)})`);
+    throw new FileReadError(`${shown} cannot be opened (${describeCode(code)})`);
   }
   try {
     const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new FileReadError(`${path} is ${fileType(stats)}, not a regular file`);
+    if (!stats.isFile()) throw new FileReadError(`${shown} is ${fileType(stats)}, not a regular file`);
     if (stats.size > limit.bytes) {
-      throw new FileReadError(`${path} is larger than ${limit.bytes} bytes, the limit for ${limit.kind}`);
+      throw new FileReadError(`${shown} is larger than ${limit.bytes} bytes, the limit for ${limit.kind}`);
     }
     // The size can grow between fstat and read: read at most one byte past the limit.
     const buffer = Buffer.alloc(Math.min(stats.size, limit.bytes) + 1);
@@ -46,11 +47,11 @@ export function readOptionalFile(path: string, limit: { bytes: number; kind: str
       if (n === 0) break;
       length += n;
     }
-    if (length > limit.bytes) throw new FileReadError(`${path} is larger than ${limit.bytes} bytes, the limit for ${limit.kind}`);
-    return decodeUtf8(buffer.subarray(0, length), path);
+    if (length > limit.bytes) throw new FileReadError(`${shown} is larger than ${limit.bytes} bytes, the limit for ${limit.kind}`);
+    return decodeUtf8(buffer.subarray(0, length), shown);
   } catch (error) {
     if (error instanceof FileReadError) throw error;
-    throw new FileReadError(`${path} cannot be read (${describeCode((error as NodeJS.ErrnoException).code)})`);
+    throw new FileReadError(`${shown} cannot be read (${describeCode((error as NodeJS.ErrnoException).code)})`);
   } finally {
     closeSync(fd);
   }
