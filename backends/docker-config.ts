@@ -9,6 +9,7 @@
 //      keys ("host/team"), so that one Registry-cached answer serves every image of the registry
 //      and the kubelet picks the most specific key (keyring.go sorts keys in reverse order).
 //   3. credsStore answers for the registry key when no auths entry holds credentials for it.
+// Keys of a docker config file and helper names are not ours: messages name them by position.
 import { isAbsolute, join } from "node:path";
 import * as v from "valibot";
 import { FileReadError, readOptionalFile } from "../src/core/files.ts";
@@ -155,8 +156,8 @@ export const createDockerConfigBackend: BackendFactory = (options, context) => {
             partial ??= `${source.label} holds credentials for only part of ${target.host}`;
             continue;
           }
-          const helperNote = answer.helper === null ? "" : ` (helper ${answer.helper})`;
-          return { auth: answer.auth, source: `${source.label}${helperNote}`, cacheDuration, partial };
+          const via = answer.via === null ? "" : ` (${answer.via})`;
+          return { auth: answer.auth, source: `${source.label}${via}`, cacheDuration, partial };
         } catch (error) {
           if (!(error instanceof BackendError)) throw error;
           // A broken source does not hide the next one; it is reported and skipped.
@@ -191,8 +192,8 @@ function parseConfig(label: string, content: string): ConfigFile {
 
 interface Answer {
   auth: Record<string, Credential>;
-  /** The helper that answered (part of) it, for the hit's source. */
-  helper: string | null;
+  /** The helper that answered (part of) it, by where the file names it ("credsStore"), for the hit's source. */
+  via: string | null;
 }
 
 async function answerFromConfig(
@@ -208,44 +209,52 @@ async function answerFromConfig(
   // which is how the kubelet names every Hub image.
   const keyHost = isHub ? "docker.io" : target.host;
 
-  const askHelper = (helper: string, kind: string) =>
-    askCredentialHelper(helper, helperServerUrl(target), { env: context.env, timeout, context, describe: `${label}: ${kind}` });
+  // A helper named by the file: its name is not ours to print, so messages say where it was named.
+  const askHelper = (helper: string, where: string) =>
+    askCredentialHelper(helper, helperServerUrl(target), {
+      env: context.env,
+      timeout,
+      context,
+      describe: `${label}: ${where}`,
+      label: "helper",
+    });
 
   // 1. credHelpers for this registry beat everything else in the file.
-  const helperKey = Object.keys(config.credHelpers ?? {}).find((key) => {
+  const helperEntries = Object.entries(config.credHelpers ?? {});
+  const helperIndex = helperEntries.findIndex(([key, helper]) => {
     const normalized = dockerConfigKey(key);
-    return normalized?.registry === registry && normalized.path === "" && config.credHelpers?.[key] !== "";
+    return normalized?.registry === registry && normalized.path === "" && helper !== "";
   });
-  if (helperKey !== undefined) {
-    const helper = config.credHelpers?.[helperKey] as string;
-    const credential = await askHelper(helper, "credHelpers");
-    return credential === null ? null : { auth: { [keyHost]: credential }, helper };
+  const helperEntry = helperEntries[helperIndex];
+  if (helperEntry !== undefined) {
+    const where = `credHelpers entry ${helperIndex + 1}`;
+    const credential = await askHelper(helperEntry[1], where);
+    return credential === null ? null : { auth: { [keyHost]: credential }, via: where };
   }
 
   // 2. Every auths entry of the registry, grouped by namespace path. Within a group the key
   //    written exactly as the registry ("registry.example.org", or Docker's own Hub key) comes
   //    first, then the others in file order (docker/cli fileStore.Get: exact key, then any key
-  //    whose hostname matches).
-  const groups = new Map<string, { key: string; entry: AuthEntry; exact: boolean }[]>();
-  for (const [key, entry] of Object.entries(config.auths ?? {})) {
+  //    whose hostname matches). Messages name an entry by its position in the file.
+  const groups = new Map<string, { entry: AuthEntry; position: number; exact: boolean }[]>();
+  for (const [index, [key, entry]] of Object.entries(config.auths ?? {}).entries()) {
     const normalized = dockerConfigKey(key);
     if (normalized?.registry !== registry) continue;
     const exact = isHub
       ? key === DOCKER_HUB_SERVER_URL || key === `docker.io${normalized.path}`
       : key.toLowerCase() === `${registry}${normalized.path}`;
     const group = groups.get(normalized.path) ?? [];
-    group.push({ key, entry, exact });
+    group.push({ entry, position: index + 1, exact });
     groups.set(normalized.path, group);
   }
+  const describe = (position: number) => `${label}: auths entry ${position}`;
   const auth: Record<string, Credential> = {};
   for (const [path, group] of groups) {
     group.sort((a, b) => Number(b.exact) - Number(a.exact));
-    for (const { key, entry } of group) {
-      const found = entryCredential(entry, `${label}: auths entry "${key}"`);
+    for (const { entry, position } of group) {
+      const found = entryCredential(entry, describe(position));
       if (found.kind === "token") {
-        context.warn(
-          `${label}: auths entry "${key}" holds only an identity or registry token, which the kubelet cannot use; skipped`,
-        );
+        context.warn(`${describe(position)} holds only an identity or registry token, which the kubelet cannot use; skipped`);
       }
       if (found.kind === "credential") {
         auth[`${keyHost}${path}`] = found.credential;
@@ -256,13 +265,13 @@ async function answerFromConfig(
 
   // 3. credsStore for the registry key when auths had no credentials for it (docker login writes
   //    an empty {} entry beside a credsStore; that entry is not a match).
-  let helper: string | null = null;
+  let via: string | null = null;
   if (!(keyHost in auth) && config.credsStore) {
     const credential = await askHelper(config.credsStore, "credsStore");
     if (credential !== null) {
       auth[keyHost] = credential;
-      helper = config.credsStore;
+      via = "credsStore";
     }
   }
-  return Object.keys(auth).length === 0 ? null : { auth, helper };
+  return Object.keys(auth).length === 0 ? null : { auth, via };
 }

@@ -98,7 +98,7 @@ const CASES: Case[] = [
     config: { auths: { "registry.example.org": { auth: b64("alice:"), identitytoken: SECRET } } },
     image: "registry.example.org/app",
     auth: null,
-    warn: /auths entry "registry.example.org" holds only an identity or registry token/,
+    warn: /: auths entry 1 holds only an identity or registry token/,
   },
   {
     name: "other top-level keys docker writes are allowed",
@@ -305,7 +305,7 @@ const CASES: Case[] = [
     image: "registry.example.org/team/app",
     auth: { "registry.example.org": "alice" },
     choose: { "registry.example.org/team/app": "alice" },
-    warn: /auths entry "registry.example.org\/team" holds only/,
+    warn: /: auths entry 2 holds only/,
   },
   {
     name: "JSON nulls read as absent (Go's decoder)",
@@ -380,13 +380,13 @@ const CASES: Case[] = [
     name: "auth that is not base64",
     config: { auths: { "registry.example.org": { auth: `${SECRET}!` } } },
     image: "registry.example.org/app",
-    broken: /auths entry "registry.example.org": "auth" is not valid base64/,
+    broken: /: auths entry 1: "auth" is not valid base64$/,
   },
   {
     name: "auth without a colon",
     config: { auths: { "registry.example.org": { auth: b64(SECRET) } } },
     image: "registry.example.org/app",
-    broken: /auths entry "registry.example.org": "auth" does not decode to user:password/,
+    broken: /: auths entry 1: "auth" does not decode to user:password$/,
   },
 ];
 
@@ -427,6 +427,34 @@ describe("docker-config backend: config files as docker login, podman login and 
       }
     });
   }
+});
+
+describe("docker-config backend: what messages may say", () => {
+  test("keys of a docker config file and helper names never reach a message", async () => {
+    const MARK = "quoted-from-the-file";
+    fake(MARK, `echo "credentials not found in native keychain"; exit 1`);
+    fake(`${MARK}-tok`, `printf '{"ServerURL":"x","Username":"<token>","Secret":"%s"}' "$FAKE_SECRET"`);
+    const files = [
+      put("tokens.json", {
+        auths: {
+          [`registry.example.org/${MARK}`]: { identitytoken: SECRET },
+          [`https://registry.example.org/v1/${MARK}/`]: { auth: b64(`${MARK}:`), registrytoken: SECRET },
+          [`${MARK}.example.org`]: login(MARK),
+        },
+      }),
+      put("helpers.json", { credHelpers: { [`${MARK}.example.org`]: MARK, "registry.example.org": MARK } }),
+      put("token-store.json", { credsStore: `${MARK}-tok` }),
+      put("junk.json", { credHelpers: { [MARK]: 1 } }),
+      put("missing.json", { credHelpers: { "registry.example.org": `${MARK}-missing` } }),
+      put("broken.json", { auths: { [`registry.example.org/${MARK}`]: { auth: `${MARK}!` } } }),
+      put("store.json", { auths: { [`registry.example.org/${MARK}`]: login(MARK) }, credsStore: MARK }),
+    ];
+    const { error, messages } = await lookup(`registry.example.org/${MARK}/app`, { files });
+    expect(messages.length).toBeGreaterThan(10);
+    expect(messages.filter((m) => m.includes(MARK))).toEqual([]);
+    expect(error?.message ?? "").not.toContain(MARK);
+  });
+
 });
 
 describe("docker-config backend: options", () => {
@@ -598,7 +626,7 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
     const { hit } = await lookup("registry.example.org:5000/app", { files: [path] });
     expect(hit).toEqual({
       auth: { "registry.example.org:5000": { username: "robot", password: SECRET } },
-      source: `docker-config ${path} (helper fake)`,
+      source: `docker-config ${path} (credHelpers entry 1)`,
       cacheDuration: undefined,
       partial: undefined,
     });
@@ -638,7 +666,7 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
     const path = put("config.json", { auths: { "registry.example.org": {} }, credsStore: "store" });
     const { hit } = await lookup("registry.example.org/app", { files: [path] });
     expect(hit?.auth).toEqual({ "registry.example.org": { username: "stored", password: SECRET } });
-    expect(hit?.source).toBe(`docker-config ${path} (helper store)`);
+    expect(hit?.source).toBe(`docker-config ${path} (credsStore)`);
   });
 
   test("credsStore is not asked when auths holds credentials for the registry", async () => {
@@ -676,7 +704,7 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
     expect(hit).toBeNull();
     expect(error).toBeNull();
     expect(warnings).toEqual([
-      `warn: docker-config: ${path}: credsStore: helper tok holds an identity token for registry.example.org, which the kubelet cannot use; skipped`,
+      `warn: docker-config: ${path}: credsStore: helper holds an identity token for registry.example.org, which the kubelet cannot use; skipped`,
     ]);
   });
 
@@ -685,7 +713,7 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
     const second = put("second.json", { auths: { "registry.example.org": login("second") } });
     const { hit, warnings } = await lookup("registry.example.org/app", { files: [first, second] });
     expect(hit?.auth["registry.example.org"]?.username).toBe("second");
-    expect(warnings).toEqual([`warn: docker-config: ${first}: credsStore: docker-credential-nothere not found on PATH`]);
+    expect(warnings).toEqual([`warn: docker-config: ${first}: credsStore: helper not found on PATH`]);
   });
 
   test("a crashing or junk-printing helper breaks its source without its output in any message", async () => {
@@ -696,8 +724,8 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
     const { hit, error, warnings } = await lookup("registry.example.org/app", { files: [crash, junk] });
     expect(hit).toBeNull();
     expect(warnings).toEqual([
-      `warn: docker-config: ${crash}: credHelpers: docker-credential-crash get failed with exit status 2`,
-      `warn: docker-config: ${junk}: credsStore: docker-credential-junk get printed an unexpected answer: invalid JSON at line 1, column 1: unexpected character`,
+      `warn: docker-config: ${crash}: credHelpers entry 1: helper get failed with exit status 2`,
+      `warn: docker-config: ${junk}: credsStore: helper get printed an unexpected answer: invalid JSON at line 1, column 1: unexpected character`,
     ]);
     expect(error?.message).toBe(`no credentials for registry.example.org, and broken sources were skipped: ${crash}, ${junk}`);
   });
@@ -708,7 +736,7 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
     const second = put("second.json", { auths: { "registry.example.org": login("second") } });
     const { hit, warnings } = await lookup("registry.example.org/app", { files: [first, second], helperTimeout: "1s" });
     expect(hit?.auth["registry.example.org"]?.username).toBe("second");
-    expect(warnings).toEqual([`warn: docker-config: ${first}: credHelpers: docker-credential-hang did not answer within 1s and was killed`]);
+    expect(warnings).toEqual([`warn: docker-config: ${first}: credHelpers entry 1: helper did not answer within 1s and was killed`]);
     const child = Number(readFileSync(join(dir, "child.pid"), "utf8"));
     expect(child).toBeGreaterThan(0);
     expect(await waitUntilGone(child)).toBe(true);
@@ -734,7 +762,7 @@ describe("docker-config backend: the real docker-credential-pass", () => {
     const { hit, error } = await lookup("registry.example.org:5000/team/app", { files: [path] }, passEnv());
     expect(error).toBeNull();
     expect(hit?.auth).toEqual({ "registry.example.org:5000": { username: "passuser", password: SECRET } });
-    expect(hit?.source).toBe(`docker-config ${path} (helper pass)`);
+    expect(hit?.source).toBe(`docker-config ${path} (credHelpers entry 1)`);
   });
 
   test("through credsStore, Docker Hub included", async () => {

@@ -49,6 +49,12 @@ export interface RunHelperOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** The time limit, a Go duration ("10s"). */
   timeout: string;
+  /**
+   * How messages name the helper. Default: by its name ("helper pass", "docker-credential-pass"),
+   * for a name from our own configuration. A name read from a docker config file is not ours to
+   * print: the caller passes "helper" and says where the name came from in `describe`.
+   */
+  label?: string;
 }
 
 /**
@@ -63,7 +69,8 @@ export async function askCredentialHelper(
 ): Promise<Credential | null> {
   const { context } = options;
   const prefix = options.describe ? `${options.describe}: ` : "";
-  context.debug(`${prefix}asking helper ${helper} for ${serverUrl}`);
+  const label = options.label ?? `helper ${helper}`;
+  context.debug(`${prefix}asking ${label} for ${serverUrl}`);
   let answer;
   try {
     answer = await runCredentialHelper(helper, serverUrl, options);
@@ -72,11 +79,11 @@ export async function askCredentialHelper(
     throw new BackendError(prefix + error.message);
   }
   if (answer.kind === "identity-token") {
-    context.warn(`${prefix}helper ${helper} holds an identity token for ${serverUrl}, which the kubelet cannot use; skipped`);
+    context.warn(`${prefix}${label} holds an identity token for ${serverUrl}, which the kubelet cannot use; skipped`);
     return null;
   }
   if (answer.kind === "not-found") {
-    context.debug(`${prefix}helper ${helper} has no credentials for ${serverUrl}`);
+    context.debug(`${prefix}${label} has no credentials for ${serverUrl}`);
     return null;
   }
   return { username: answer.username, password: answer.secret };
@@ -93,8 +100,9 @@ export async function runCredentialHelper(
     );
   }
   const program = `docker-credential-${helper}`;
+  const label = options.label ?? program;
   const executable = findExecutable(program, options.env.PATH);
-  if (executable === null) throw new CredentialHelperError(`${program} not found on PATH`);
+  if (executable === null) throw new CredentialHelperError(`${label} not found on PATH`);
 
   let result;
   try {
@@ -107,7 +115,7 @@ export async function runCredentialHelper(
       stderr: "ignore", // a failing helper may print the secret it was about to return
     });
   } catch (error) {
-    if (error instanceof ChildProcessError) throw new CredentialHelperError(`${program} ${error.message}`);
+    if (error instanceof ChildProcessError) throw new CredentialHelperError(`${label} ${error.message}`);
     throw error;
   }
   const { stdout: output, exitCode, signalCode } = result;
@@ -116,14 +124,14 @@ export async function runCredentialHelper(
     if (output.trim() === NOT_FOUND_MESSAGE) return { kind: "not-found" };
     throw new CredentialHelperError(
       signalCode
-        ? `${program} get was killed by ${signalCode}`
-        : `${program} get failed with exit status ${exitCode}`,
+        ? `${label} get was killed by ${signalCode}`
+        : `${label} get failed with exit status ${exitCode}`,
     );
   }
   const { Username: username, Secret: secret } = parseJsonAs(
     HelperOutput,
     output,
-    (problem) => new CredentialHelperError(`${program} get printed an unexpected answer: ${problem}`),
+    (problem) => new CredentialHelperError(`${label} get printed an unexpected answer: ${problem}`),
     { external: true },
   );
   // Some helpers (pass, secretservice) answer exit 0 with empty fields instead of not-found.
