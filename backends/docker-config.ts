@@ -99,7 +99,10 @@ function entryCredential(entry: AuthEntry, describe: string): EntryCredential {
     const decoded = Buffer.from(encoded, "base64").toString("utf8");
     const colon = decoded.indexOf(":");
     if (colon === -1) throw new BackendError(`${describe}: "auth" does not decode to user:password`);
-    credential = { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    // strings.Trim(password, "\x00"): NULs at both ends of the password go, as in docker/cli
+    // (cli/config/configfile/file.go decodeAuth) and containers/image (pkg/docker/config/config.go
+    // decodeDockerAuth).
+    credential = { username: decoded.slice(0, colon), password: decoded.slice(colon + 1).replace(/^\0+|\0+$/g, "") };
   } else if (entry?.username || entry?.password) {
     credential = { username: entry.username ?? "", password: entry.password ?? "" };
   }

@@ -260,6 +260,26 @@ const CASES: Case[] = [
     passwords: { "registry.example.org": `pa:ss:${SECRET}` },
   },
   {
+    name: "NUL padding at both ends of the password is trimmed (strings.Trim), the user name is kept",
+    config: { auths: { "registry.example.org": { auth: b64(`alice:\0\0${SECRET}\0\0\0`) } } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "alice" },
+  },
+  {
+    name: "NULs inside the password stay",
+    config: { auths: { "registry.example.org": { auth: b64(`alice:a\0b\0`) } } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "alice" },
+    passwords: { "registry.example.org": "a\0b" },
+  },
+  {
+    name: "username and password fields are taken as written (docker/cli trims only the decoded auth)",
+    config: { auths: { "registry.example.org": { username: "fields", password: `${SECRET}\0` } } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "fields" },
+    passwords: { "registry.example.org": `${SECRET}\0` },
+  },
+  {
     name: "auth wins over username and password",
     config: { auths: { "registry.example.org": { ...login("fromauth"), username: "fields", password: "other" } } },
     image: "registry.example.org/app",
