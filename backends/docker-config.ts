@@ -5,10 +5,12 @@
 // node uses is always what one file says. Within one source, for the image's registry:
 //   1. credHelpers[host] runs that helper, and its answer is final: "not found" is a miss for the
 //      file, with no fallback to auths (docker/cli configfile.GetCredentialsStore).
-//   2. Otherwise every auths entry of the registry is returned, the registry key and all namespace
+//   2. Otherwise, when credsStore is set, the store answers for the registry, and the file's
+//      plaintext auths entries of the registry are not used, even when the store has nothing
+//      (docker/cli credentials/native_store.go Get overwrites the file's entry with the store's).
+//   3. Otherwise every auths entry of the registry is returned, the registry key and all namespace
 //      keys ("host/team"), so that one Registry-cached answer serves every image of the registry
 //      and the kubelet picks the most specific key (keyring.go sorts keys in reverse order).
-//   3. credsStore answers for the registry key when no auths entry holds credentials for it.
 // Keys of a docker config file and helper names are not ours: messages name them by position.
 import { isAbsolute, join } from "node:path";
 import * as v from "valibot";
@@ -195,7 +197,7 @@ function parseConfig(label: string, content: string): ConfigFile {
 
 interface Answer {
   auth: Record<string, Credential>;
-  /** The helper that answered (part of) it, by where the file names it ("credsStore"), for the hit's source. */
+  /** The helper that answered it, by where the file names it ("credsStore"), for the hit's source. */
   via: string | null;
 }
 
@@ -213,14 +215,16 @@ async function answerFromConfig(
   const keyHost = isHub ? "docker.io" : target.host;
 
   // A helper named by the file: its name is not ours to print, so messages say where it was named.
-  const askHelper = (helper: string, where: string) =>
-    askCredentialHelper(helper, helperServerUrl(target), {
+  const askHelper = async (helper: string, where: string): Promise<Answer | null> => {
+    const credential = await askCredentialHelper(helper, helperServerUrl(target), {
       env: context.env,
       timeout,
       context,
       describe: `${label}: ${where}`,
       label: "helper",
     });
+    return credential === null ? null : { auth: { [keyHost]: credential }, via: where };
+  };
 
   // 1. credHelpers for this registry beat everything else in the file.
   const helperEntries = Object.entries(config.credHelpers ?? {});
@@ -229,28 +233,43 @@ async function answerFromConfig(
     return normalized?.registry === registry && normalized.path === "" && helper !== "";
   });
   const helperEntry = helperEntries[helperIndex];
-  if (helperEntry !== undefined) {
-    const where = `credHelpers entry ${helperIndex + 1}`;
-    const credential = await askHelper(helperEntry[1], where);
-    return credential === null ? null : { auth: { [keyHost]: credential }, via: where };
-  }
+  if (helperEntry !== undefined) return askHelper(helperEntry[1], `credHelpers entry ${helperIndex + 1}`);
 
-  // 2. Every auths entry of the registry, grouped by namespace path. Within a group the key
-  //    written exactly as the registry ("registry.example.org", or Docker's own Hub key) comes
-  //    first, then the others in file order (docker/cli fileStore.Get: exact key, then any key
-  //    whose hostname matches). Messages name an entry by its position in the file.
-  const groups = new Map<string, { entry: AuthEntry; position: number; exact: boolean }[]>();
+  // The auths entries of the registry, with their positions in the file (messages name them so).
+  const entries: { key: string; entry: AuthEntry; path: string; position: number }[] = [];
   for (const [index, [key, entry]] of Object.entries(config.auths ?? {}).entries()) {
     const normalized = dockerConfigKey(key);
     if (normalized?.registry !== registry) continue;
-    const exact = isHub
-      ? key === DOCKER_HUB_SERVER_URL || key === `docker.io${normalized.path}`
-      : key.toLowerCase() === `${registry}${normalized.path}`;
-    const group = groups.get(normalized.path) ?? [];
-    group.push({ entry, position: index + 1, exact });
-    groups.set(normalized.path, group);
+    entries.push({ key, entry, path: normalized.path, position: index + 1 });
   }
   const describe = (position: number) => `${label}: auths entry ${position}`;
+
+  // 2. credsStore: the store answers for the registry; the file's own entries are not used.
+  if (config.credsStore) {
+    const ignored = entries.filter(({ entry }) => entry && Object.values(entry).some((value) => value));
+    if (ignored.length > 0) {
+      const positions = ignored.map(({ position }) => position).join(", ");
+      context.debug(
+        `${label}: credsStore is set, so the store answers for ${target.host} and ` +
+          `auths ${ignored.length === 1 ? `entry ${positions} is` : `entries ${positions} are`} not used, as in docker`,
+      );
+    }
+    return askHelper(config.credsStore, "credsStore");
+  }
+
+  // 3. Every auths entry of the registry, grouped by namespace path. Within a group the key
+  //    written exactly as the registry ("registry.example.org", or Docker's own Hub key) comes
+  //    first, then the others in file order (docker/cli fileStore.Get: exact key, then any key
+  //    whose hostname matches).
+  const groups = new Map<string, { entry: AuthEntry; position: number; exact: boolean }[]>();
+  for (const { key, entry, path, position } of entries) {
+    const exact = isHub
+      ? key === DOCKER_HUB_SERVER_URL || key === `docker.io${path}`
+      : key.toLowerCase() === `${registry}${path}`;
+    const group = groups.get(path) ?? [];
+    group.push({ entry, position, exact });
+    groups.set(path, group);
+  }
   const auth: Record<string, Credential> = {};
   for (const [path, group] of groups) {
     group.sort((a, b) => Number(b.exact) - Number(a.exact));
@@ -265,16 +284,5 @@ async function answerFromConfig(
       }
     }
   }
-
-  // 3. credsStore for the registry key when auths had no credentials for it (docker login writes
-  //    an empty {} entry beside a credsStore; that entry is not a match).
-  let via: string | null = null;
-  if (!(keyHost in auth) && config.credsStore) {
-    const credential = await askHelper(config.credsStore, "credsStore");
-    if (credential !== null) {
-      auth[keyHost] = credential;
-      via = "credsStore";
-    }
-  }
-  return Object.keys(auth).length === 0 ? null : { auth, via };
+  return Object.keys(auth).length === 0 ? null : { auth, via: null };
 }

@@ -151,6 +151,19 @@ describe("the real docker-credential-pass helper", () => {
     expectAnswer(result, "registry.example.org", "pass-user");
   });
 
+  test("credsStore answers instead of a plaintext entry of the registry, even with nothing (docker/cli)", () => {
+    const file = put("config.json", {
+      auths: { "registry.example.org": auth("stale-plaintext", SECRET), "unknown.example.org": auth("plaintext", SECRET) },
+      credsStore: "pass",
+    });
+    const args = ["--backends", "docker-config", "--docker-config", file, "--debug"];
+    expectAnswer(provider(request("registry.example.org/x"), args, store.env, [SECRET, HELPER_SECRET]), "registry.example.org", "pass-user");
+    const nothing = provider(request("unknown.example.org/x"), args, store.env, [SECRET, HELPER_SECRET]);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toContain(`${file}: credsStore is set, so the store answers for unknown.example.org and auths entry 2 is not used, as in docker`);
+    expect(nothing.stderr).toContain("unknown.example.org is an unknown source");
+  });
+
   test("through credsStore, beside the empty entry docker login writes", () => {
     const file = put("config.json", { auths: { "registry.example.org": {}, "https://index.docker.io/v1/": {} }, credsStore: "pass" });
     const args = ["--backends", "docker-config", "--docker-config", file, "--debug"];

@@ -684,30 +684,51 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
   test("credsStore answers beside docker login's empty entry", async () => {
     fake("store", answering("stored"));
     const path = put("config.json", { auths: { "registry.example.org": {} }, credsStore: "store" });
-    const { hit } = await lookup("registry.example.org/app", { files: [path] });
+    const { hit, messages } = await lookup("registry.example.org/app", { files: [path] });
     expect(hit?.auth).toEqual({ "registry.example.org": { username: "stored", password: SECRET } });
     expect(hit?.source).toBe(`docker-config ${path} (credsStore)`);
+    // The empty entry is what docker login writes beside a store: nothing was ignored.
+    expect(messages.filter((m) => m.includes("not used"))).toEqual([]);
   });
 
-  test("credsStore is not asked when auths holds credentials for the registry", async () => {
-    fake("store", `touch "$FAKE_DIR/ran"; ${answering("stored")}`);
-    const path = put("config.json", { auths: { "https://registry.example.org/v1/": login("file") }, credsStore: "store" });
-    const { hit } = await lookup("registry.example.org/app", { files: [path] });
-    expect(hit?.auth["registry.example.org"]?.username).toBe("file");
-    expect(hit?.source).toBe(`docker-config ${path}`);
-    expect(existsSync(join(dir, "ran"))).toBe(false);
-  });
-
-  test("credsStore completes namespace entries with the registry key", async () => {
+  test("credsStore beats the plaintext auths entries of the registry, namespaces included (docker/cli)", async () => {
     fake("store", answering("stored"));
-    const path = put("config.json", { auths: { "registry.example.org/team": login("team") }, credsStore: "store" });
-    const { hit } = await lookup("registry.example.org/team/app", { files: [path] });
-    expect(hit?.auth).toEqual({
-      "registry.example.org/team": { username: "team", password: SECRET },
-      "registry.example.org": { username: "stored", password: SECRET },
+    const path = put("config.json", {
+      auths: {
+        "other.example.org": login("other"),
+        "https://registry.example.org/v1/": login("file"),
+        "registry.example.org/team": login("team"),
+      },
+      credsStore: "store",
     });
-    expect(kubeletChoice(hit?.auth ?? {}, "registry.example.org/team/app")).toBe("team");
-    expect(kubeletChoice(hit?.auth ?? {}, "registry.example.org/other/app")).toBe("stored");
+    const { hit, messages } = await lookup("registry.example.org/team/app", { files: [path] });
+    expect(hit?.auth).toEqual({ "registry.example.org": { username: "stored", password: SECRET } });
+    expect(hit?.source).toBe(`docker-config ${path} (credsStore)`);
+    expect(messages).toContain(
+      `debug: docker-config: ${path}: credsStore is set, so the store answers for registry.example.org and auths entries 2, 3 are not used, as in docker`,
+    );
+  });
+
+  test("credsStore with nothing for the registry: the plaintext entry is still not used, and the next file answers", async () => {
+    fake("store", `echo "credentials not found in native keychain"; exit 1`);
+    const first = put("first.json", { auths: { "registry.example.org": login("stale") }, credsStore: "store" });
+    const second = put("second.json", { auths: { "registry.example.org": login("second") } });
+    const only = await lookup("registry.example.org/app", { files: [first] });
+    expect({ hit: only.hit, error: only.error, warnings: only.warnings }).toEqual({ hit: null, error: null, warnings: [] });
+    expect(only.messages).toContain(
+      `debug: docker-config: ${first}: credsStore is set, so the store answers for registry.example.org and auths entry 1 is not used, as in docker`,
+    );
+    expect((await lookup("registry.example.org/app", { files: [first, second] })).hit?.auth["registry.example.org"]?.username).toBe("second");
+  });
+
+  test("credHelpers for the registry beat credsStore", async () => {
+    fake("store", `touch "$FAKE_DIR/store-ran"; ${answering("stored")}`);
+    fake("helper", answering("helped"));
+    const path = put("config.json", { credsStore: "store", credHelpers: { "other.example.org": "store", "registry.example.org": "helper" } });
+    const { hit } = await lookup("registry.example.org/app", { files: [path] });
+    expect(hit?.auth["registry.example.org"]?.username).toBe("helped");
+    expect(hit?.source).toBe(`docker-config ${path} (credHelpers entry 2)`);
+    expect(existsSync(join(dir, "store-ran"))).toBe(false);
   });
 
   test("credsStore 'not found' (exit 0, empty fields) is a miss", async () => {
