@@ -19,7 +19,7 @@ import { DOCKER_HUB_HOSTS, DOCKER_HUB_SERVER_URL } from "../src/core/image.ts";
 import { dockerConfigKey } from "../src/core/keys.ts";
 import { keyringLookup } from "../src/core/keyring.ts";
 import { jsonObject, parseJsonAs } from "../src/core/validation.ts";
-import { askCredentialHelper, helperServerUrl } from "./support/credential-helper.ts";
+import { askCredentialHelper, helperServerUrls } from "./support/credential-helper.ts";
 import { cacheDurationOption, parseOptions, timeoutOption } from "./support/options.ts";
 import {
   BackendError,
@@ -210,20 +210,24 @@ async function answerFromConfig(
 ): Promise<Answer | null> {
   const isHub = DOCKER_HUB_HOSTS.has(target.lookupHost);
   const registry = isHub ? "docker.io" : target.lookupHost;
-  // Keys as the kubelet matches them: the image's own host spelling; Docker Hub as "docker.io",
-  // which is how the kubelet names every Hub image.
-  const keyHost = isHub ? "docker.io" : target.host;
+  // Keys as the kubelet matches them: the image's own host spelling, Docker Hub aliases included
+  // (the keyring matches "docker.io" to no "registry-1.docker.io/…" image, and the other way round).
+  const keyHost = target.host;
 
   // A helper named by the file: its name is not ours to print, so messages say where it was named.
+  // Docker Hub is asked under docker's key, then under containers' (helperServerUrls).
   const askHelper = async (helper: string, where: string): Promise<Answer | null> => {
-    const credential = await askCredentialHelper(helper, helperServerUrl(target), {
-      env: context.env,
-      timeout,
-      context,
-      describe: `${label}: ${where}`,
-      label: "helper",
-    });
-    return credential === null ? null : { auth: { [keyHost]: credential }, via: where };
+    for (const serverUrl of helperServerUrls(target)) {
+      const credential = await askCredentialHelper(helper, serverUrl, {
+        env: context.env,
+        timeout,
+        context,
+        describe: `${label}: ${where}`,
+        label: "helper",
+      });
+      if (credential !== null) return { auth: { [keyHost]: credential }, via: where };
+    }
+    return null;
   };
 
   // 1. credHelpers for this registry beat everything else in the file.

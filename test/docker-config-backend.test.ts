@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { defaultConfigFiles } from "../backends/docker-config.ts";
 import { BackendError, BackendOptionsError } from "../backends/types.ts";
@@ -207,6 +207,19 @@ const CASES: Case[] = [
     config: { auths: { "https://registry-1.docker.io": login("hub") } },
     image: "docker.io/library/nginx",
     auth: { "docker.io": "hub" },
+  },
+  {
+    name: "a Hub image named registry-1.docker.io gets its key spelled so (the kubelet matches no docker.io key to it)",
+    config: { auths: { "https://index.docker.io/v1/": login("hub"), "docker.io/myorg": login("myorg") } },
+    image: "registry-1.docker.io/myorg/app",
+    auth: { "registry-1.docker.io": "hub", "registry-1.docker.io/myorg": "myorg" },
+    choose: { "registry-1.docker.io/myorg/app": "myorg", "registry-1.docker.io/library/nginx": "hub" },
+  },
+  {
+    name: "a Hub image named index.docker.io gets an index.docker.io key",
+    config: { auths: { "docker.io": login("hub") } },
+    image: "index.docker.io/library/nginx",
+    auth: { "index.docker.io": "hub" },
   },
   {
     name: "Docker Hub keys do not serve other registries",
@@ -658,8 +671,50 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
     const path = put("config.json", { credHelpers: { "https://Registry.Example.org/": "fake", "docker.io": "fake" } });
     expect((await lookup("registry.example.org/app", { files: [path] })).hit?.auth["registry.example.org"]?.username).toBe("robot");
     expect(readFileSync(join(dir, "stdin"), "utf8")).toBe("registry.example.org");
-    expect(Object.keys((await lookup("docker.io/library/nginx", { files: [path] })).hit?.auth ?? {})).toEqual(["docker.io"]);
+    const hub = await lookup("docker.io/library/nginx", { files: [path] });
+    expect(Object.keys(hub.hit?.auth ?? {})).toEqual(["docker.io"]);
+    expect(hub.hit?.source).toBe(`docker-config ${path} (credHelpers entry 2)`);
     expect(readFileSync(join(dir, "stdin"), "utf8")).toBe("https://index.docker.io/v1/");
+  });
+
+  // A helper that knows one server URL, logging every URL it is asked for.
+  const storeHolding = (serverUrl: string, user: string) =>
+    `read url; echo "$url" >> "$FAKE_DIR/asked"; ` +
+    `if [ "$url" = "${serverUrl}" ]; then printf '{"ServerURL":"x","Username":"${user}","Secret":"%s"}' "$FAKE_SECRET"; ` +
+    `else echo "credentials not found in native keychain"; exit 1; fi`;
+  const asked = () => (existsSync(join(dir, "asked")) ? readFileSync(join(dir, "asked"), "utf8").split("\n").filter(Boolean) : []);
+
+  for (const [kind, config] of [
+    ["credsStore", { credsStore: "hub" }],
+    ["credHelpers", { credHelpers: { "https://index.docker.io/v1/": "hub" } }],
+  ] as const) {
+    test(`Docker Hub through ${kind}: docker's https://index.docker.io/v1/ first, then containers' docker.io`, async () => {
+      const path = put("config.json", config);
+      fake("hub", storeHolding("docker.io", "podman-login"));
+      const { hit } = await lookup("docker.io/library/nginx", { files: [path] });
+      expect(hit?.auth).toEqual({ "docker.io": { username: "podman-login", password: SECRET } });
+      expect(asked()).toEqual(["https://index.docker.io/v1/", "docker.io"]);
+      // Found under docker's key: not asked again.
+      rmSync(join(dir, "asked"));
+      fake("hub", storeHolding("https://index.docker.io/v1/", "docker-login"));
+      expect((await lookup("docker.io/library/nginx", { files: [path] })).hit?.auth["docker.io"]?.username).toBe("docker-login");
+      expect(asked()).toEqual(["https://index.docker.io/v1/"]);
+      // Another registry is asked once, under its host[:port].
+      rmSync(join(dir, "asked"));
+      expect((await lookup("registry.example.org:5000/app", { files: [path] })).hit).toBeNull();
+      expect(asked()).toEqual(kind === "credsStore" ? ["registry.example.org:5000"] : []);
+    });
+  }
+
+  test("Docker Hub through a helper: the key is spelled as the image spells the host", async () => {
+    fake("hub", storeHolding("docker.io", "podman-login"));
+    const path = put("config.json", { credHelpers: { "docker.io": "hub" } });
+    for (const host of ["docker.io", "index.docker.io", "registry-1.docker.io"]) {
+      const image = `${host}/library/nginx`;
+      const { hit } = await lookup(image, { files: [path] });
+      expect(Object.keys(hit?.auth ?? {})).toEqual([host]);
+      expect(kubeletChoice(hit?.auth ?? {}, image)).toBe("podman-login");
+    }
   });
 
   test("credHelpers 'not found' is a miss for the file: no fallback to auths, the next file answers", async () => {

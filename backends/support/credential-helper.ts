@@ -41,7 +41,19 @@ export function isValidHelperName(helper: string): boolean {
 
 /** The server URL docker/cli sends for a registry: the Hub's v1 URL, else lower-case host[:port]. */
 export function helperServerUrl(target: { lookupHost: string }): string {
-  return DOCKER_HUB_HOSTS.has(target.lookupHost) ? DOCKER_HUB_SERVER_URL : target.lookupHost;
+  return helperServerUrls(target)[0] as string;
+}
+
+/**
+ * The server URLs a registry's credentials may be stored under in a helper, in the order they are
+ * asked: host[:port] for any registry but Docker Hub; for Docker Hub, docker/cli's key first
+ * (registry.IndexServer, "https://index.docker.io/v1/": cli/config/configfile/file.go
+ * GetCredentialsStore, cli/command/registry.go ResolveAuthConfig), then containers/image's
+ * ("docker.io", the first component of the reference: pkg/docker/config/config.go
+ * getCredentialsWithHomeDir), which is what podman login and skopeo login store.
+ */
+export function helperServerUrls(target: { lookupHost: string }): string[] {
+  return DOCKER_HUB_HOSTS.has(target.lookupHost) ? [DOCKER_HUB_SERVER_URL, "docker.io"] : [target.lookupHost];
 }
 
 export interface RunHelperOptions {
