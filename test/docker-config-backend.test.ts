@@ -462,6 +462,49 @@ describe("docker-config backend: config files as docker login, podman login and 
   }
 });
 
+describe("docker-config backend: ~/.dockercfg, the legacy format", () => {
+  const legacy = (content: unknown) => put("home/.dockercfg", content);
+
+  test("a top-level map of keys, no auths wrapper; URL keys as docker login wrote them", async () => {
+    const path = legacy({
+      "https://index.docker.io/v1/": { ...login("hub"), email: "hub@example.org" },
+      "http://registry.example.org/v1/": login("alice"),
+      "registry.example.org:5000": login("port"),
+    });
+    expect((await lookup("nginx", { files: [path] })).hit?.auth).toEqual({ "docker.io": { username: "hub", password: SECRET } });
+    const { hit } = await lookup("registry.example.org/team/app", { files: [path] });
+    expect(hit).toEqual({ auth: { "registry.example.org": { username: "alice", password: SECRET } }, source: `docker-config ${path}`, cacheDuration: undefined, partial: undefined });
+    expect((await lookup("registry.example.org:5000/app", { files: [path] })).hit?.auth["registry.example.org:5000"]?.username).toBe("port");
+  });
+
+  test("a key's path is dropped (containers/image normalizeAuthFileKey: legacy keys are registries)", async () => {
+    const path = legacy({ "registry.example.org/team": login("team") });
+    const { hit } = await lookup("registry.example.org/other/app", { files: [path] });
+    expect(hit?.auth).toEqual({ "registry.example.org": { username: "team", password: SECRET } });
+  });
+
+  test("the same text under another name is a config.json: no auths, no entry", async () => {
+    const path = put("config.json", { "registry.example.org": login("alice") });
+    expect((await lookup("registry.example.org/app", { files: [path] })).hit).toBeNull();
+  });
+
+  test("entries are named by position, without their keys", async () => {
+    const path = legacy({ "ok.example.org": login("ok"), "registry.example.org": { auth: `${SECRET}!` } });
+    const { error, warnings } = await lookup("registry.example.org/app", { files: [path] });
+    expect(warnings).toEqual([`warn: docker-config: ${path}: entry 2: "auth" is not valid base64`]);
+    expect(error?.message).toBe(`no credentials for registry.example.org, and broken sources were skipped: ${path}`);
+    const wrongType = legacy({ "ok.example.org": login("ok"), "registry.example.org": "text" });
+    expect((await lookup("registry.example.org/app", { files: [wrongType] })).warnings).toEqual([
+      `warn: docker-config: ${wrongType}: field "<key 2>" must be a JSON object`,
+    ]);
+  });
+
+  test("NUL padding is trimmed here too", async () => {
+    const path = legacy({ "registry.example.org": { auth: b64(`alice:${SECRET}\0\0`) } });
+    expect((await lookup("registry.example.org/app", { files: [path] })).hit?.auth["registry.example.org"]?.password).toBe(SECRET);
+  });
+});
+
 describe("docker-config backend: what messages may say", () => {
   test("keys of a docker config file and helper names never reach a message", async () => {
     const MARK = "quoted-from-the-file";
@@ -488,6 +531,16 @@ describe("docker-config backend: what messages may say", () => {
     expect(error?.message ?? "").not.toContain(MARK);
   });
 
+  test("a file whose entries are all tokens or empty has no entry: the next file answers", async () => {
+    const first = put("first.json", { auths: { "registry.example.org": { identitytoken: SECRET }, "https://registry.example.org": {} } });
+    const second = put("second.json", { auths: { "registry.example.org": login("second") } });
+    const { hit, warnings, messages } = await lookup("registry.example.org/app", { files: [first, second] });
+    expect(hit?.source).toBe(`docker-config ${second}`);
+    expect(warnings).toEqual([
+      `warn: docker-config: ${first}: auths entry 1 holds only an identity or registry token, which the kubelet cannot use; skipped`,
+    ]);
+    expect(messages).toContain(`debug: docker-config: ${first} has no credentials for registry.example.org`);
+  });
 });
 
 describe("docker-config backend: options", () => {
@@ -509,54 +562,127 @@ describe("docker-config backend: options", () => {
 });
 
 describe("docker-config backend: sources", () => {
-  test("the default file list, from the given environment only", () => {
+  /** An account for defaultConfigFiles that records what it was asked. */
+  const account = (uid: number, home: string | null) => {
+    const asked: string[] = [];
+    return {
+      asked,
+      uid: () => (asked.push("uid"), uid),
+      home: () => (asked.push("home"), home),
+    };
+  };
+
+  test("the default file list: containers/image's order, then the kubelet's old paths", () => {
+    const root = account(0, "/root");
     expect(
-      defaultConfigFiles({
-        REGISTRY_AUTH_FILE: "/run/auth.json",
-        DOCKER_CONFIG: "/etc/docker-config",
-        HOME: "/root",
-        XDG_RUNTIME_DIR: "/run/user/0",
-        XDG_CONFIG_HOME: "/xdg",
-      }),
+      defaultConfigFiles({ DOCKER_CONFIG: "/etc/docker-config", HOME: "/home/k", XDG_RUNTIME_DIR: "/run/user/0", XDG_CONFIG_HOME: "/xdg" }, root),
     ).toEqual([
-      "/run/auth.json",
-      "/etc/docker-config/config.json",
       "/run/user/0/containers/auth.json",
       "/xdg/containers/auth.json",
+      "/etc/docker-config/config.json",
+      "/home/k/.dockercfg",
       "/var/lib/kubelet/config.json",
       "/.docker/config.json",
     ]);
-    expect(defaultConfigFiles({ HOME: "/root" })).toEqual([
-      "/root/.docker/config.json",
+    // The account was not needed: XDG_RUNTIME_DIR and HOME are set.
+    expect(root.asked).toEqual([]);
+    // Without XDG_RUNTIME_DIR: /run/containers/<our uid>/auth.json, where podman login writes as root.
+    expect(defaultConfigFiles({ HOME: "/home/k" }, account(1000, null))).toEqual([
+      "/run/containers/1000/auth.json",
+      "/home/k/.config/containers/auth.json",
+      "/home/k/.docker/config.json",
+      "/home/k/.dockercfg",
+      "/var/lib/kubelet/config.json",
+      "/.docker/config.json",
+    ]);
+  });
+
+  test("REGISTRY_AUTH_FILE is the only containers file read when it is set (containers/image >= 5.24)", () => {
+    const root = account(0, "/root");
+    expect(defaultConfigFiles({ REGISTRY_AUTH_FILE: "/etc/auth.json", HOME: "/root", DOCKER_CONFIG: "/d", XDG_RUNTIME_DIR: "/run/user/0" }, root)).toEqual([
+      "/etc/auth.json",
+      "/var/lib/kubelet/config.json",
+      "/.docker/config.json",
+    ]);
+    expect(defaultConfigFiles({ REGISTRY_AUTH_FILE: "/etc/auth.json" }, root)).toEqual(["/etc/auth.json", "/var/lib/kubelet/config.json", "/.docker/config.json"]);
+    expect(root.asked).toEqual([]);
+  });
+
+  test("no HOME: the home directory of our user in the password database, asked once and only then", () => {
+    const root = account(0, "/root");
+    expect(defaultConfigFiles({}, root)).toEqual([
+      "/run/containers/0/auth.json",
       "/root/.config/containers/auth.json",
+      "/root/.docker/config.json",
+      "/root/.dockercfg",
+      "/var/lib/kubelet/config.json",
+      "/.docker/config.json",
+    ]);
+    expect(root.asked).toEqual(["uid", "home"]);
+    // An empty HOME is no HOME (os.Getenv(x) == ""); the variables that name a file need no home.
+    const other = account(0, "/root");
+    expect(defaultConfigFiles({ HOME: "", XDG_RUNTIME_DIR: "/r", XDG_CONFIG_HOME: "/x", DOCKER_CONFIG: "/d" }, other)).toEqual([
+      "/r/containers/auth.json",
+      "/x/containers/auth.json",
+      "/d/config.json",
+      "/root/.dockercfg",
+      "/var/lib/kubelet/config.json",
+      "/.docker/config.json",
+    ]);
+    expect(other.asked).toEqual(["home"]);
+    // No entry in the password database either: the files under ~ are left out.
+    expect(defaultConfigFiles({ XDG_RUNTIME_DIR: "/r" }, account(0, null))).toEqual([
+      "/r/containers/auth.json",
       "/var/lib/kubelet/config.json",
       "/.docker/config.json",
     ]);
     // Empty variables count as unset; a file named twice is read once.
-    expect(defaultConfigFiles({ HOME: "/", REGISTRY_AUTH_FILE: "", DOCKER_CONFIG: "", XDG_CONFIG_HOME: "" })).toEqual([
-      "/.docker/config.json",
+    expect(defaultConfigFiles({ HOME: "/", REGISTRY_AUTH_FILE: "", DOCKER_CONFIG: "", XDG_CONFIG_HOME: "", XDG_RUNTIME_DIR: "" }, account(0, null))).toEqual([
+      "/run/containers/0/auth.json",
       "/.config/containers/auth.json",
+      "/.docker/config.json",
+      "/.dockercfg",
       "/var/lib/kubelet/config.json",
     ]);
-    expect(defaultConfigFiles({})).toEqual(["/var/lib/kubelet/config.json", "/.docker/config.json"]);
   });
 
-  test("without `files`, the default list is read from context.env", async () => {
+  test("without `files`, the default list is read from context.env, in order, and --debug shows it", async () => {
     const home = join(dir, "home");
-    put("home/.docker/config.json", { auths: { "registry.example.org": login("home") } });
-    put("docker-config/config.json", { auths: { "registry.example.org": login("docker-config") } });
-    put("run/containers/auth.json", { auths: { "other.example.org": login("runtime") } });
-    const registryAuthFile = put("auth.json", { auths: { "third.example.org": login("registry-auth-file") } });
+    const run = join(dir, "run");
+    put("run/containers/auth.json", { auths: { "registry.example.org": login("runtime"), "runtime.example.org": login("runtime") } });
+    put("xdg/containers/auth.json", { auths: { "registry.example.org": login("xdg"), "xdg.example.org": login("xdg") } });
+    put("home/.docker/config.json", { auths: { "registry.example.org": login("home"), "docker.example.org": login("home") } });
+    put("home/.dockercfg", { "registry.example.org": login("dockercfg"), "legacy.example.org": login("dockercfg") });
+    const env = testEnv({ HOME: home, XDG_RUNTIME_DIR: run, XDG_CONFIG_HOME: join(dir, "xdg") });
+    const user = async (image: string, extra: Record<string, string> = {}) =>
+      (await lookup(image, {}, { ...env, ...extra })).hit?.auth[parseImage(image).host]?.username;
+    expect(await user("registry.example.org/app")).toBe("runtime");
+    expect(await user("xdg.example.org/app")).toBe("xdg");
+    expect(await user("docker.example.org/app")).toBe("home");
+    expect(await user("legacy.example.org/app")).toBe("dockercfg");
+    // DOCKER_CONFIG replaces ~/.docker.
+    put("docker-config/config.json", { auths: { "docker.example.org": login("docker-config") } });
+    expect(await user("docker.example.org/app", { DOCKER_CONFIG: join(dir, "docker-config") })).toBe("docker-config");
+    // REGISTRY_AUTH_FILE alone: a login elsewhere is not found.
+    const authFile = put("auth.json", { auths: { "registry.example.org": login("registry-auth-file") } });
+    expect(await user("registry.example.org/app", { REGISTRY_AUTH_FILE: authFile })).toBe("registry-auth-file");
+    expect(await user("xdg.example.org/app", { REGISTRY_AUTH_FILE: authFile })).toBeUndefined();
 
-    const env = testEnv({ HOME: home, XDG_RUNTIME_DIR: join(dir, "run"), REGISTRY_AUTH_FILE: registryAuthFile });
-    const first = await lookup("third.example.org/app", {}, env);
-    expect(first.hit?.source).toBe(`docker-config ${registryAuthFile}`);
-    const fromHome = await lookup("registry.example.org/app", {}, env);
-    expect(fromHome.hit?.source).toBe(`docker-config ${join(home, ".docker/config.json")}`);
-    const fromDockerConfig = await lookup("registry.example.org/app", {}, { ...env, DOCKER_CONFIG: join(dir, "docker-config") });
-    expect(fromDockerConfig.hit?.auth["registry.example.org"]?.username).toBe("docker-config");
-    const fromRuntime = await lookup("other.example.org/app", {}, env);
-    expect(fromRuntime.hit?.source).toBe(`docker-config ${join(dir, "run/containers/auth.json")}`);
+    const { messages } = await lookup("nothere.example.org/app", {}, env);
+    const files = [
+      join(run, "containers/auth.json"),
+      join(dir, "xdg/containers/auth.json"),
+      join(home, ".docker/config.json"),
+      join(home, ".dockercfg"),
+      "/var/lib/kubelet/config.json",
+      "/.docker/config.json",
+    ];
+    expect(messages[0]).toBe(`debug: docker-config: sources in order: ${files.map((file, i) => `${i + 1}. ${file}`).join(", ")}`);
+    const withAuthFile = await lookup("nothere.example.org/app", {}, { ...env, REGISTRY_AUTH_FILE: authFile });
+    expect(withAuthFile.messages.slice(0, 2)).toEqual([
+      "debug: docker-config: REGISTRY_AUTH_FILE is set: the other containers and Docker files are not read",
+      `debug: docker-config: sources in order: 1. ${authFile}, 2. /var/lib/kubelet/config.json, 3. /.docker/config.json`,
+    ]);
   });
 
   test("DOCKER_AUTH_CONFIG comes first, even when `files` is set", async () => {
