@@ -17,15 +17,16 @@
 //      and the kubelet picks the most specific key (keyring.go sorts keys in reverse order).
 // Keys of a docker config file and helper names are not ours: messages name them by position.
 import { userInfo } from "node:os";
-import { basename, isAbsolute, join } from "node:path";
+import { basename, join } from "node:path";
 import * as v from "valibot";
+import { DEFAULTS } from "../src/core/defaults.ts";
 import { FileReadError, readOptionalFile } from "../src/core/files.ts";
 import { DOCKER_HUB_HOSTS, DOCKER_HUB_SERVER_URL } from "../src/core/image.ts";
 import { dockerConfigKey } from "../src/core/keys.ts";
 import { keyringLookup } from "../src/core/keyring.ts";
 import { jsonObject, parseJsonAs } from "../src/core/validation.ts";
 import { askCredentialHelper, helperServerUrls } from "./support/credential-helper.ts";
-import { cacheDurationOption, parseOptions, timeoutOption } from "./support/options.ts";
+import { absolutePath, cacheDurationOption, parseOptions, timeoutOption } from "./support/options.ts";
 import {
   BackendError,
   type BackendContext,
@@ -35,9 +36,7 @@ import {
 } from "./types.ts";
 
 const DockerConfigOptions = v.strictObject({
-  files: v.optional(
-    v.array(v.pipe(v.string(), v.check((path) => isAbsolute(path), "must hold absolute paths"))),
-  ),
+  files: v.optional(v.array(absolutePath)),
   cacheDuration: cacheDurationOption,
   helperTimeout: timeoutOption,
 });
@@ -258,7 +257,7 @@ function defaultFiles(context: BackendContext): string[] {
 
 function readConfigFile(path: string): string | null {
   try {
-    return readOptionalFile(path);
+    return readOptionalFile(path, DEFAULTS.fileLimits.dockerConfig);
   } catch (error) {
     if (error instanceof FileReadError) throw new BackendError(error.message);
     throw error;
@@ -299,7 +298,6 @@ async function answerFromConfig(
   const askHelper = async (helper: string, where: string): Promise<Answer | null> => {
     for (const serverUrl of helperServerUrls(target)) {
       const credential = await askCredentialHelper(helper, serverUrl, {
-        env: context.env,
         timeout,
         context,
         describe: `${label}: ${where}`,

@@ -52,11 +52,11 @@ export const createExecBackend: BackendFactory = (options, context) => {
   const { command, apiVersion, matchImages } = config;
   const timeoutText = config.timeout;
   const timeoutMs = durationMs(config.timeout);
-  const childEnv: Record<string, string | undefined> = { ...context.env, ...config.env };
 
   /** Runs the provider once; returns its stdout, or throws if it failed in any way. */
   async function run(target: LookupTarget): Promise<string> {
     const { image } = target;
+    const childEnv = { ...context.childEnv, ...config.env };
     const executable = isAbsolute(command) ? command : findExecutable(command, childEnv.PATH);
     if (executable === null) throw new BackendError(`${command} not found on PATH`);
     context.debug(`running ${executable} for ${image}`);
@@ -68,7 +68,10 @@ export const createExecBackend: BackendFactory = (options, context) => {
         timeoutMs,
         timeoutText,
         maxOutputBytes: config.maxOutputBytes,
-        stderr: "inherit", // the kubelet shows a provider's stderr; so do we
+        deadline: context.deadline,
+        // The kubelet shows a provider's stderr, and so do we, but through us: a child that outlived
+        // us must never hold the kubelet's pipe open.
+        stderr: { prefix: "", maxBytes: DEFAULTS.execMaxStderrBytes, write: (line) => context.passStderr(line.replace(/\n$/, "")) },
       });
     } catch (error) {
       if (error instanceof ChildProcessError) throw new BackendError(`${command} ${error.message}`);

@@ -2,16 +2,17 @@
 // For "a.b.example.org:5000" it reads the first of a.b.example.org:5000.json, a.b.example.org.json,
 // b.example.org.json, example.org.json, org.json that exists. A broken file stops the search:
 // falling back to a less specific file could send one registry's credentials to another.
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { DEFAULTS } from "../src/core/defaults.ts";
 import { FileReadError, readOptionalFile } from "../src/core/files.ts";
 import { goDuration, jsonObject, parseJsonAs } from "../src/core/validation.ts";
 import { hostCandidates } from "./support/host-candidates.ts";
-import { parseOptions } from "./support/options.ts";
+import { absolutePath, parseOptions } from "./support/options.ts";
 import { BackendError, type BackendFactory } from "./types.ts";
 
-const FileOptions = v.strictObject({ dir: v.optional(v.string(), DEFAULTS.credroot) });
+const FileOptions = v.strictObject({ dir: v.optional(absolutePath, DEFAULTS.credroot) });
 
 // The seed script's format. Unknown fields are named (a typo such as "pasword" is easy to find).
 const CredentialFile = jsonObject(v.strictObject({
@@ -29,7 +30,7 @@ export const createFileBackend: BackendFactory = (options, context) => {
         const path = join(dir, fileName);
         let text: string | null;
         try {
-          text = readOptionalFile(path);
+          text = readOptionalFile(path, DEFAULTS.fileLimits.credentialFile);
         } catch (error) {
           if (error instanceof FileReadError) throw new BackendError(error.message);
           throw error;
@@ -50,7 +51,20 @@ export const createFileBackend: BackendFactory = (options, context) => {
           cacheDuration: duration, // canonical Go form, or undefined for the configured default
         };
       }
+      // A directory that is not there looks just like "no file for this registry": say so, without
+      // --debug, or a typo in --credroot leaves every pull without credentials unexplained.
+      const problem = directoryProblem(dir);
+      if (problem !== null) context.warn(`the credential directory ${dir} ${problem}`);
       return null;
     },
   };
 };
+
+function directoryProblem(dir: string): string | null {
+  try {
+    return statSync(dir).isDirectory() ? null : "is not a directory";
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOENT" || code === "ENOTDIR" ? "does not exist" : `cannot be read (${code ?? "unknown error"})`;
+  }
+}

@@ -32,7 +32,7 @@ export const createHelperBackend: BackendFactory = (options, context) => {
         context.debug(`no matchImages pattern matches ${target.image}`);
         return miss;
       }
-      const credential = await askCredentialHelper(helper, serverUrl ?? helperServerUrl(target), { env: context.env, timeout, context });
+      const credential = await askCredentialHelper(helper, serverUrl ?? helperServerUrl(target), { timeout, context });
       if (credential === null) return miss;
       return { auth: { [target.host]: credential }, source: `(helper ${helper})`, cacheDuration, partial };
     },

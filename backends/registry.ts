@@ -1,5 +1,6 @@
 // Backend type name -> factory, and the chain built from the settings. Adding a backend is one
 // file in this folder and one line in BACKENDS (docs/ARCHITECTURE.md, "Adding a backend").
+import { DEFAULTS } from "../src/core/defaults.ts";
 import { createDockerConfigBackend } from "./docker-config.ts";
 import { createEnvBackend } from "./env.ts";
 import { createExecBackend } from "./exec.ts";
@@ -36,14 +37,27 @@ export interface BackendSpec {
  */
 export function createBackends(
   specs: readonly BackendSpec[],
-  context: Pick<BackendContext, "env" | "debug" | "warn">,
+  context: Omit<BackendContext, "childEnv">,
 ): Backend[] {
+  let childEnv: Record<string, string | undefined> | undefined;
+  const shared = {
+    env: context.env,
+    deadline: context.deadline,
+    // Built when the first child starts: copying a large environment costs start-up time.
+    get childEnv() {
+      childEnv ??= withoutOwnSecrets(context.env, specs);
+      return childEnv;
+    },
+  };
   return specs.map(({ type, name, options }) => {
-    const own: BackendContext = {
-      env: context.env,
-      debug: (message) => context.debug(`${name}: ${message}`),
-      warn: (message) => context.warn(`${name}: ${message}`),
-    };
+    const own: BackendContext = Object.defineProperties(
+      {
+        debug: (message: string) => context.debug(`${name}: ${message}`),
+        warn: (message: string) => context.warn(`${name}: ${message}`),
+        passStderr: (line: string) => context.passStderr(`${name}: ${line}`),
+      },
+      Object.getOwnPropertyDescriptors(shared),
+    ) as BackendContext;
     let backend: Omit<Backend, "name">;
     try {
       backend = BACKENDS[type](options, own);
@@ -59,4 +73,20 @@ export function createBackends(
       },
     };
   });
+}
+
+/**
+ * The environment minus the variables that hold credentials for our own backends: every
+ * `<prefix>…_USERNAME`, `_PASSWORD` and `_DURATION` of each configured `env` backend, and
+ * DOCKER_AUTH_CONFIG. A credential helper or a chained provider needs PATH, HOME and the like,
+ * never another registry's password.
+ */
+function withoutOwnSecrets(env: Readonly<Record<string, string | undefined>>, specs: readonly BackendSpec[]) {
+  const prefixes = specs
+    .filter((spec) => spec.type === "env")
+    .map((spec) => (typeof spec.options.prefix === "string" ? spec.options.prefix : DEFAULTS.envPrefix));
+  const secret = (name: string) =>
+    name === "DOCKER_AUTH_CONFIG" ||
+    (/_(USERNAME|PASSWORD|DURATION)$/.test(name) && prefixes.some((prefix) => name.startsWith(prefix)));
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !secret(name)));
 }

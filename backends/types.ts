@@ -5,6 +5,7 @@
 //             that the backend holds or is limited to other parts of the image's registry);
 //   a thrown BackendError   this source is broken: reported, and the chain asks the next backend.
 // Anything else thrown is a bug, reported by its type only.
+import type { Deadline } from "../src/core/deadline.ts";
 import type { ImageTarget } from "../src/core/image.ts";
 import type { CacheKeyType, Credential, ServiceAccountFields } from "../src/core/protocol.ts";
 
@@ -58,6 +59,15 @@ export interface Backend {
 export interface BackendContext {
   /** The environment the provider was started with (never read process.env directly). */
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * The environment for a child (a credential helper, a chained provider): `env` without the
+   * variables that hold credentials of our own backends (see backends/registry.ts).
+   */
+  childEnv: Readonly<Record<string, string | undefined>>;
+  /** The run's deadline: no child may run past it. */
+  deadline: Deadline;
+  /** A line a chained provider printed on its stderr, passed on prefixed with the backend's name. */
+  passStderr(line: string): void;
   /** Lookup steps for --debug, already prefixed with the backend's name. Never pass a secret. */
   debug(message: string): void;
   /** Problems that do not stop the lookup, already prefixed with the backend's name. Never pass a secret. */

@@ -15,6 +15,7 @@ export interface Options {
   credroot?: string;
   dockerConfig?: string[];
   cacheDuration?: string;
+  deadline?: string;
   onMiss?: "error" | "empty";
   syslogSocket?: string;
 }
@@ -33,6 +34,11 @@ interface FlagSpec {
 }
 
 const text = (value: string) => value;
+/** A path given on the command line: relative to where we run, but never empty (that would mean "here" unnoticed). */
+const path = (value: string, flag: string) => {
+  if (value === "") throw new UsageError(`option ${flag} needs a path, not an empty string`);
+  return value;
+};
 const oneOf =
   (...allowed: string[]) =>
   (value: string, flag: string) => {
@@ -40,11 +46,20 @@ const oneOf =
     return value;
   };
 
+/** A Go duration flag, in canonical form. */
+function duration(sign: "non-negative" | "positive") {
+  return (value: string, flag: string) => {
+    const parsed = v.safeParse(goDuration(sign), value);
+    if (!parsed.success) throw new UsageError(`option ${flag} ${parsed.issues[0]?.message ?? "is invalid"}`);
+    return parsed.output;
+  };
+}
+
 const FLAGS: Record<string, FlagSpec> = {
   "--help": { key: "help", short: "-h" },
   "--version": { key: "version", short: "-v" },
   "--debug": { key: "debug", short: "-d" },
-  "--config": { key: "config", value: text },
+  "--config": { key: "config", value: path },
   "--backends": {
     key: "backends",
     value: (value, flag) => {
@@ -53,16 +68,10 @@ const FLAGS: Record<string, FlagSpec> = {
       return names;
     },
   },
-  "--credroot": { key: "credroot", short: "-c", value: text },
-  "--docker-config": { key: "dockerConfig", value: text, repeat: true },
-  "--cache-duration": {
-    key: "cacheDuration",
-    value: (value, flag) => {
-      const parsed = v.safeParse(goDuration("non-negative"), value);
-      if (!parsed.success) throw new UsageError(`option ${flag} ${parsed.issues[0]?.message ?? "is invalid"}`);
-      return parsed.output;
-    },
-  },
+  "--credroot": { key: "credroot", short: "-c", value: path },
+  "--docker-config": { key: "dockerConfig", value: path, repeat: true },
+  "--cache-duration": { key: "cacheDuration", value: duration("non-negative") },
+  "--deadline": { key: "deadline", value: duration("positive") },
   "--on-miss": { key: "onMiss", value: oneOf("error", "empty") },
   "--syslog-socket": { key: "syslogSocket", value: text },
 };
@@ -79,6 +88,8 @@ Options:
       --docker-config FILE  a Docker/containers auth file for the docker-config backend; repeat
                             for several (replaces the default list)
       --cache-duration DUR  cacheDuration for answers whose source sets none (default: ${DEFAULTS.cacheDuration ?? "none, the kubelet's defaultCacheDuration applies"})
+      --deadline DUR        time limit of the whole run, children included (default ${DEFAULTS.deadline};
+                            the kubelet kills a provider after 60s)
       --on-miss error|empty when no backend has credentials: exit 1 (default), or answer with
                             no credentials and cacheDuration "0s" and exit 0
       --syslog-socket PATH  syslog socket (default ${DEFAULTS.syslogSocket}; "" turns syslog off)

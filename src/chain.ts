@@ -11,6 +11,7 @@
 //   has a key for the whole registry, and neither it nor an earlier backend holds keys for, or is
 //   limited to, only part of the registry. Otherwise it is "Image".
 import { BackendError, isHit, type Backend, type Hit, type LookupTarget } from "../backends/types.ts";
+import type { Deadline } from "./core/deadline.ts";
 import { authCoverage, keyringLookup } from "./core/keyring.ts";
 import type { CacheKeyType } from "./core/protocol.ts";
 import type { Log } from "./log.ts";
@@ -19,11 +20,22 @@ export type ChainResult =
   | { hit: Hit & { cacheKeyType: CacheKeyType }; backend: Backend; errors: string[] }
   | { hit: null; errors: string[] };
 
-export async function lookupChain(backends: readonly Backend[], target: LookupTarget, log: Log): Promise<ChainResult> {
+export async function lookupChain(
+  backends: readonly Backend[],
+  target: LookupTarget,
+  log: Log,
+  deadline: Deadline,
+): Promise<ChainResult> {
   const errors: string[] = [];
   // Why answers from here on may differ between images of the registry, once a backend said so.
   let partial: string | null = null;
   for (const backend of backends) {
+    if (deadline.expired()) {
+      const message = `the run's deadline (${deadline.text}) passed before backend ${backend.name} could be asked`;
+      errors.push(message);
+      log.warn(message);
+      break;
+    }
     log.debug(`asking backend ${backend.name}`);
     let result;
     try {

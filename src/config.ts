@@ -7,7 +7,7 @@ import { BACKEND_TYPES, isBackendType, type BackendSpec } from "../backends/regi
 import type { Options } from "./args.ts";
 import { DEFAULTS } from "./core/defaults.ts";
 import { FileReadError, readOptionalFile } from "./core/files.ts";
-import { goDuration, jsonObject, parseJsonAs } from "./core/validation.ts";
+import { checkAs, goDuration, jsonObject, parseJsonAs } from "./core/validation.ts";
 
 export type OnMiss = "error" | "empty";
 
@@ -19,6 +19,8 @@ export interface Settings {
   /** null: no syslog. */
   syslogSocket: string | null;
   debug: boolean;
+  /** The run's time limit, a canonical Go duration. */
+  deadline: string;
 }
 
 export class ConfigError extends Error {
@@ -37,6 +39,7 @@ const BackendEntry = jsonObject(v.looseObject({
 const ConfigFile = jsonObject(v.strictObject({
   backends: v.optional(v.array(BackendEntry)),
   defaultCacheDuration: v.optional(goDuration("non-negative")),
+  deadline: v.optional(goDuration("positive")),
   onMiss: v.optional(v.picklist(["error", "empty"])),
   log: v.optional(
     jsonObject(
@@ -53,13 +56,20 @@ type ConfigFile = v.InferOutput<typeof ConfigFile>;
 export function readConfigFile(path: string): ConfigFile {
   let text: string | null;
   try {
-    text = readOptionalFile(path);
+    text = readOptionalFile(path, DEFAULTS.fileLimits.configFile);
   } catch (error) {
     if (error instanceof FileReadError) throw new ConfigError(`config file: ${error.message}`);
     throw error;
   }
   if (text === null) throw new ConfigError(`config file ${path} does not exist`);
-  return parseJsonAs(ConfigFile, text, (problem) => new ConfigError(`config file ${path}: ${problem}`));
+  const fail = (problem: string) => new ConfigError(`config file ${path}: ${problem}`);
+  const json = parseJsonAs(v.unknown(), text, fail);
+  const file = checkAs(ConfigFile, json, fail);
+  // A backend's options are taken from the JSON itself, not from the loose schema's output,
+  // which drops keys such as "__proto__" and "constructor" that the backend's strict schema must
+  // see (and refuse) like any other unknown key.
+  const entries = (json as { backends?: Record<string, unknown>[] }).backends;
+  return { ...file, backends: file.backends?.map((entry, i) => ({ ...entry, ...entries?.[i] })) };
 }
 
 /** The options of the backend named like its type; a flag for a backend not in the chain is an error. */
@@ -95,9 +105,9 @@ export function resolveSettings(flags: Options, file: ConfigFile = {}): Settings
   });
 
   // Flags that set one backend's options apply to the instance with the default name.
-  if (flags.credroot !== undefined) optionsOf(backends, "file", "--credroot").dir = flags.credroot;
+  // The backends want absolute paths; a path on the command line is relative to where we run.
+  if (flags.credroot !== undefined) optionsOf(backends, "file", "--credroot").dir = resolve(flags.credroot);
   if (flags.dockerConfig !== undefined) {
-    // The backend wants absolute paths; a path on the command line is relative to where we run.
     optionsOf(backends, "docker-config", "--docker-config").files = flags.dockerConfig.map((path) => resolve(path));
   }
 
@@ -109,5 +119,6 @@ export function resolveSettings(flags: Options, file: ConfigFile = {}): Settings
     onMiss: flags.onMiss ?? file.onMiss ?? DEFAULTS.onMiss,
     syslogSocket: syslogSocket === "" ? null : syslogSocket,
     debug: flags.debug || (file.log?.debug ?? false),
+    deadline: flags.deadline ?? file.deadline ?? DEFAULTS.deadline,
   };
 }

@@ -1,4 +1,6 @@
-// Where messages go: stderr (the kubelet shows it when we fail) and syslog (the seed's log lines).
+// Where messages go: stderr (the kubelet shows it when we fail) and syslog (the seed's log lines,
+// and every warning: on success the kubelet never reads our stderr). Both are best effort: a full
+// disk or a closed pipe on stderr must not cost the kubelet its answer, which only stdout decides.
 // Every message is composed by our own code from names, paths and hosts; no function here takes a
 // credential, and tests assert that no secret reaches either output.
 import { formatSyslogLine, sendSyslog, type Severity } from "./syslog.ts";
@@ -14,15 +16,29 @@ export class Log {
   constructor(private readonly out: { stderr(text: string): void; pid: number }) {}
 
   debug(message: string): void {
-    if (this.debugEnabled) this.out.stderr(`${IDENT}: debug: ${message}\n`);
+    if (this.debugEnabled) this.write(`${IDENT}: debug: ${message}\n`);
   }
 
   warn(message: string): void {
-    this.out.stderr(`${IDENT}: warning: ${message}\n`);
+    this.write(`${IDENT}: warning: ${message}\n`);
+    this.syslog("warning", message);
   }
 
   error(message: string): void {
-    this.out.stderr(`${IDENT}: error: ${message}\n`);
+    this.write(`${IDENT}: error: ${message}\n`);
+  }
+
+  /** Text as it is (a chained provider's stderr, already prefixed with the backend's name). */
+  raw(text: string): void {
+    this.write(text);
+  }
+
+  private write(text: string): void {
+    try {
+      this.out.stderr(text);
+    } catch {
+      // Diagnostics are best effort (ENOSPC, EPIPE, EBADF on stderr).
+    }
   }
 
   syslog(severity: Severity, message: string): void {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parseArgs, UsageError } from "../src/args.ts";
 import { run, VERSION } from "../src/cli.ts";
 import { DEFAULTS } from "../src/core/defaults.ts";
-import { InputTooLargeError } from "../src/stdin.ts";
+import { InputError } from "../src/stdin.ts";
 import { kubeletDecode } from "./support/kubelet.ts";
 import packageJson from "../package.json" with { type: "json" };
 
@@ -31,6 +31,7 @@ async function cli(argv: string[], stdin: string | (() => string)) {
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
     pid: 42,
+    clock: () => 0,
   });
   expect(stderr).not.toContain(SECRET);
   if (code !== 0) expect(stdout).toBe("");
@@ -129,7 +130,7 @@ describe("bad input: exit 2, one clear line", () => {
 
   test("stdin over the cap", async () => {
     const { code, stderr } = await cli(base(), () => {
-      throw new InputTooLargeError(`request is larger than ${DEFAULTS.stdinMaxBytes} bytes`);
+      throw new InputError(`request is larger than ${DEFAULTS.stdinMaxBytes} bytes`);
     });
     expect(code).toBe(2);
     expect(stderr).toContain("request is larger than 1048576 bytes");

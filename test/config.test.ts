@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createBackends } from "../backends/registry.ts";
+import { recordingContext } from "./support/context.ts";
 import { parseArgs } from "../src/args.ts";
 import { ConfigError, readConfigFile, resolveSettings } from "../src/config.ts";
 import { DEFAULTS } from "../src/core/defaults.ts";
@@ -44,6 +45,7 @@ describe("precedence: flags over the config file over built-in defaults", () => 
       defaultCacheDuration: "1h30m0s",
       onMiss: "empty",
       syslogSocket: null,
+      deadline: "50s",
       debug: true,
     });
   });
@@ -158,6 +160,7 @@ describe("config errors name the file and the key, never the value", () => {
       },
       stdout: (t) => (stdout += t),
       stderr: (t) => (stderr += t),
+      clock: () => 0,
       pid: 1,
     });
     expect(code).toBe(2);
@@ -175,7 +178,7 @@ describe("every example config loads", () => {
       const settings = resolveSettings(parseArgs([]), readConfigFile(join(EXAMPLES, file)));
       expect(settings.backends.length).toBeGreaterThan(0);
       // Creating the backends validates each one's options, as start-up does.
-      expect(createBackends(settings.backends, { env: {}, debug() {}, warn() {} })).toHaveLength(settings.backends.length);
+      expect(createBackends(settings.backends, recordingContext())).toHaveLength(settings.backends.length);
     });
   }
 

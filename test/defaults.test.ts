@@ -34,6 +34,7 @@ function defaultCell(heading: string, option: string): string | undefined {
 const TABLES: [string, string, string][] = [
   ["## Config file", "backends", `${DEFAULTS.chain.map(code).slice(0, -1).join(", ")}, then ${code(DEFAULTS.chain.at(-1) as string)}, each with its default options`],
   ["## Config file", "defaultCacheDuration", DEFAULTS.cacheDuration ?? "none: the kubelet's `defaultCacheDuration`"],
+  ["## Config file", "deadline", code(DEFAULTS.deadline)],
   ["## Config file", "onMiss", code(DEFAULTS.onMiss)],
   ["## Config file", "log.syslogSocket", code(DEFAULTS.syslogSocket)],
   ["## Config file", "log.debug", code("false")],
@@ -79,6 +80,7 @@ describe("the command-line table and the usage text", () => {
   const flags: [string, string][] = [
     ["`--backends NAME,…`", DEFAULTS.chain.join(",")],
     ["`-c`, `--credroot DIR`", DEFAULTS.credroot],
+    ["`--deadline DUR`", DEFAULTS.deadline],
 
     ["`--syslog-socket PATH`", DEFAULTS.syslogSocket],
   ];

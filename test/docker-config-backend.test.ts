@@ -552,7 +552,7 @@ describe("docker-config backend: options", () => {
     expect((await lookup("registry.example.org/app", { files: [path], cacheDuration: "0s" })).hit?.cacheDuration).toBe("0s");
     expect(create({ file: [path] })).toThrow('backend "dc": unknown field "file"');
     expect(create({ files: "a.json" })).toThrow('field "files" must be an array');
-    expect(create({ files: ["relative/config.json"] })).toThrow("must hold absolute paths");
+    expect(create({ files: ["relative/config.json"] })).toThrow("must be an absolute path");
     expect(create({ cacheDuration: "5 minutes" })).toThrow("is not a Go duration");
     expect(create({ cacheDuration: "-5m" })).toThrow("must not be negative");
     expect(create({ helperTimeout: "0s" })).toThrow("must be greater than zero");
@@ -753,7 +753,7 @@ describe("docker-config backend: sources", () => {
     expect(hit?.source).toBe(`docker-config ${good}`);
     expect(warnings).toEqual([
       `warn: docker-config: ${invalid}: invalid JSON at line 1, column ${invalidText.length + 1}: unexpected end of input`,
-      `warn: docker-config: ${directory} is a directory, not a file`,
+      `warn: docker-config: ${directory} is a directory, not a regular file`,
     ]);
   });
 

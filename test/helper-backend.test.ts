@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { BackendError, BackendOptionsError } from "../backends/types.ts";
 import { findExecutable } from "../backends/support/child-process.ts";
 import { runCredentialHelper } from "../backends/support/credential-helper.ts";
-import { makeBackend, recordLookup, recordingContext } from "./support/context.ts";
+import { makeBackend, recordLookup, recordingContext, testDeadline } from "./support/context.ts";
 import { fakeHelpers, type FakeHelpers } from "./support/fake-helpers.ts";
 import { waitUntilGone } from "./support/processes.ts";
 import { createPassStore, type PassStore } from "./support/pass-store.ts";
@@ -201,7 +201,7 @@ describe("credential helper runner", () => {
   });
 
   test("a helper name that is a path is refused before anything runs", async () => {
-    const run = runCredentialHelper("../bin/sh", "x", { env: testEnv(), timeout: "1s" });
+    const run = runCredentialHelper("../bin/sh", "x", { env: testEnv(), timeout: "1s", deadline: testDeadline() });
     await expect(run).rejects.toThrow("invalid credential helper name");
   });
 });

@@ -7,6 +7,7 @@
 // caps its stdout; its stdout and stderr never reach any message, because a crashing helper may
 // well print the secret it was about to return.
 import * as v from "valibot";
+import type { Deadline } from "../../src/core/deadline.ts";
 import { DEFAULTS } from "../../src/core/defaults.ts";
 import { durationMs } from "../../src/core/duration.ts";
 import { DOCKER_HUB_HOSTS, DOCKER_HUB_SERVER_URL } from "../../src/core/image.ts";
@@ -61,6 +62,7 @@ export interface RunHelperOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** The time limit, a Go duration ("10s"). */
   timeout: string;
+  deadline: Deadline;
   /**
    * How messages name the helper. Default: by its name ("helper pass", "docker-credential-pass"),
    * for a name from our own configuration. A name read from a docker config file is not ours to
@@ -77,7 +79,7 @@ export interface RunHelperOptions {
 export async function askCredentialHelper(
   helper: string,
   serverUrl: string,
-  options: RunHelperOptions & { context: BackendContext; describe?: string },
+  options: { context: BackendContext; timeout: string; describe?: string; label?: string },
 ): Promise<Credential | null> {
   const { context } = options;
   const prefix = options.describe ? `${options.describe}: ` : "";
@@ -85,7 +87,12 @@ export async function askCredentialHelper(
   context.debug(`${prefix}asking ${label} for ${serverUrl}`);
   let answer;
   try {
-    answer = await runCredentialHelper(helper, serverUrl, options);
+    answer = await runCredentialHelper(helper, serverUrl, {
+      env: context.childEnv,
+      timeout: options.timeout,
+      deadline: context.deadline,
+      ...(options.label === undefined ? {} : { label: options.label }),
+    });
   } catch (error) {
     if (!(error instanceof CredentialHelperError)) throw error;
     throw new BackendError(prefix + error.message);
@@ -123,6 +130,7 @@ export async function runCredentialHelper(
       stdin: serverUrl,
       timeoutMs: durationMs(options.timeout),
       timeoutText: options.timeout,
+      deadline: options.deadline,
       maxOutputBytes: DEFAULTS.helperMaxOutputBytes,
       stderr: "ignore", // a failing helper may print the secret it was about to return
     });

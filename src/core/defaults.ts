@@ -13,6 +13,8 @@ export const DEFAULTS = {
    */
   cacheDuration: undefined,
   onMiss: "error",
+  /** The whole run's time limit: below the kubelet's 60 s, so that we answer or fail before it kills us. */
+  deadline: "50s",
   syslogSocket: "/dev/log",
   /** `env` backend: the variables' prefix. */
   envPrefix: "CREDENTIAL_PROVIDER_",
@@ -22,8 +24,19 @@ export const DEFAULTS = {
   execApiVersion: "credentialprovider.kubelet.k8s.io/v1",
   /** `exec` backend: the most its provider may print on stdout. */
   execMaxOutputBytes: 1024 * 1024,
+  /** `exec` backend: the most of its provider's stderr that is passed on. */
+  execMaxStderrBytes: 64 * 1024,
   /** The most a credential helper may print on stdout. */
   helperMaxOutputBytes: 64 * 1024,
   /** The most a request on stdin may hold: a request is a few hundred bytes. */
   stdinMaxBytes: 1024 * 1024,
+  /** The largest file of each kind that is read (a bigger one is an error naming the limit). */
+  fileLimits: {
+    /** `file` backend: a credential file holds three short fields. */
+    credentialFile: { bytes: 1024 * 1024, kind: "credential files" },
+    /** `docker-config` backend: a config.json with 10,000 registries is about 0.8 MB. */
+    dockerConfig: { bytes: 16 * 1024 * 1024, kind: "Docker config files" },
+    /** --config */
+    configFile: { bytes: 1024 * 1024, kind: "config files" },
+  },
 } as const;
