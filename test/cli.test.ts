@@ -25,7 +25,8 @@ async function cli(argv: string[], stdin: string | (() => string)) {
   let stderr = "";
   const code = await run({
     argv,
-    env: {},
+    // The docker-config backend's default list is then in the temp dir, not the real home or /run.
+    env: { HOME: dir, XDG_RUNTIME_DIR: dir },
     readStdin: typeof stdin === "string" ? () => stdin : stdin,
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),

@@ -25,17 +25,26 @@ export interface BinaryResult {
 export interface BinaryRun {
   stdin: string;
   args?: string[];
-  env?: Record<string, string>;
+  env?: Record<string, string | undefined>;
   cwd?: string;
+  /** A command line to run it under, such as nsenter into a private mount namespace. */
+  wrap?: string[];
 }
 
+/**
+ * Runs the binary. Its environment is `env` (default: a PATH) plus HOME and XDG_RUNTIME_DIR in
+ * its own empty temp directory, so that the docker-config backend's default list never meets the
+ * real home directory (with no HOME it falls back to the password database's, /root) or the
+ * node's /run/containers/<uid>/auth.json; a variable given as undefined is left unset.
+ */
 export function runBinary(options: BinaryRun): BinaryResult {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run "npm run build" first (npm test does)`);
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), "gcp-cwd-"));
+  const env = { HOME: cwd, XDG_RUNTIME_DIR: cwd, ...(options.env ?? { PATH: "/usr/bin:/bin" }) };
   try {
-    const result = Bun.spawnSync([BINARY, ...(options.args ?? [])], {
+    const result = Bun.spawnSync([...(options.wrap ?? []), BINARY, ...(options.args ?? [])], {
       stdin: Buffer.from(options.stdin),
-      env: options.env ?? { PATH: "/usr/bin:/bin" },
+      env: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
       cwd,
       stdout: "pipe",
       stderr: "pipe",
