@@ -17,7 +17,7 @@
 //      and the kubelet picks the most specific key (keyring.go sorts keys in reverse order).
 // Keys of a docker config file and helper names are not ours: messages name them by position.
 import { userInfo } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import * as v from "valibot";
 import { DEFAULTS } from "../src/core/defaults.ts";
 import { FileReadError, readOptionalFile } from "../src/core/files.ts";
@@ -26,6 +26,7 @@ import { dockerConfigKey } from "../src/core/keys.ts";
 import { keyringLookup } from "../src/core/keyring.ts";
 import { jsonObject, parseJsonAs } from "../src/core/validation.ts";
 import { askCredentialHelper, helperServerUrls } from "./support/credential-helper.ts";
+import { annotationOption, annotationScope } from "./support/annotation.ts";
 import { absolutePath, cacheDurationOption, parseOptions, timeoutOption } from "./support/options.ts";
 import {
   BackendError,
@@ -35,11 +36,13 @@ import {
   type ImageTarget,
 } from "./types.ts";
 
-const DockerConfigOptions = v.strictObject({
+const DockerConfigOptions = v.pipe(v.strictObject({
   files: v.optional(v.array(absolutePath)),
+  /** A service-account annotation whose value names a subdirectory beside each of `files`. */
+  annotation: annotationOption,
   cacheDuration: cacheDurationOption,
   helperTimeout: timeoutOption,
-});
+}), v.check((options) => options.annotation === undefined || options.files !== undefined, 'sets "annotation" without "files" (the node-wide default files have no per-account copies)'));
 
 // Go decodes JSON null into a field as "absent", so null is accepted wherever a value is optional.
 const text = v.nullish(v.string());
@@ -179,12 +182,17 @@ export const createDockerConfigBackend: BackendFactory = (options, context) => {
 
   // Built for each lookup, not here: the default list may need the password database (no HOME),
   // which is read only when this backend is asked.
-  const sources = (): Source[] => {
+  const sources = (scope: string | undefined): Source[] => {
     const list: Source[] = [];
     const inline = context.env.DOCKER_AUTH_CONFIG;
-    if (inline !== undefined && inline !== "") list.push({ label: "DOCKER_AUTH_CONFIG", format: "config", read: () => inline });
-    for (const path of parsedOptions.files ?? defaultFiles(context)) {
-      list.push({ label: path, format: fileFormat(path), read: () => readConfigFile(path) });
+    // DOCKER_AUTH_CONFIG is node-wide: a backend scoped by annotation reads only its own files.
+    if (scope === undefined && inline !== undefined && inline !== "") list.push({ label: "DOCKER_AUTH_CONFIG", format: "config", read: () => inline });
+    for (const file of parsedOptions.files ?? defaultFiles(context)) {
+      // With an annotation, "<dir>/<value>/<name>" for each file "<dir>/<name>"; the value is a DNS
+      // label (annotationScope checks it) and messages show the annotation's key, not its value.
+      const path = scope === undefined ? file : join(dirname(file), scope, basename(file));
+      const label = scope === undefined ? file : join(dirname(file), `<${parsedOptions.annotation}>`, basename(file));
+      list.push({ label, format: fileFormat(file), read: () => readConfigFile(path, label) });
     }
     context.debug(`sources in order: ${list.map((source, i) => `${i + 1}. ${source.label}`).join(", ")}`);
     return list;
@@ -192,10 +200,12 @@ export const createDockerConfigBackend: BackendFactory = (options, context) => {
 
   return {
     async lookup(target) {
+      const scope = annotationScope(parsedOptions.annotation, target, context);
+      if (scope === null) return null;
       const broken: string[] = [];
       // Set once a source holds keys of the registry that the kubelet would not use for this image.
       let partial: string | undefined;
-      for (const source of sources()) {
+      for (const source of sources(scope)) {
         try {
           const content = source.read();
           if (content === null) {
@@ -255,9 +265,9 @@ function defaultFiles(context: BackendContext): string[] {
   });
 }
 
-function readConfigFile(path: string): string | null {
+function readConfigFile(path: string, shown: string): string | null {
   try {
-    return readOptionalFile(path, DEFAULTS.fileLimits.dockerConfig);
+    return readOptionalFile(path, DEFAULTS.fileLimits.dockerConfig, shown);
   } catch (error) {
     if (error instanceof FileReadError) throw new BackendError(error.message);
     throw error;

@@ -120,6 +120,27 @@ describe("credentials per service account", () => {
   });
 });
 
+describe("docker-config: annotation-selected files", () => {
+  test("<dir>/<value>/config.json beside each configured file; DOCKER_AUTH_CONFIG not read; needs files", () => {
+    const login = (user: string) => ({ auths: { "registry.example.org": { auth: Buffer.from(`${user}:${SECRET}`).toString("base64") } } });
+    put("docker/ci/config.json", login("docker-ci"));
+    put("docker/config.json", login("docker-node"));
+    const config = put("config.json", {
+      backends: [{ type: "docker-config", files: [join(dir, "docker", "config.json")], serviceAccounts: ["team-a/*"], annotation: ANNOTATION }],
+    });
+    const env = { DOCKER_AUTH_CONFIG: JSON.stringify(login("inline")) };
+    const ci = provider("registry.example.org/app", pod("team-a", { [ANNOTATION]: "ci" }), ["--config", config, "--debug"], env);
+    expect(kubeletDecode(ci.stdout, V1).auth?.["registry.example.org"]?.username).toBe("docker-ci");
+    expect(ci.stderr).toContain(`${join(dir, "docker")}/<${ANNOTATION}>/config.json`);
+    expect(ci.stderr).not.toContain("/ci/config.json");
+    expect(provider("registry.example.org/app", pod("team-a"), ["--config", config], env).code).toBe(1);
+    const noFiles = put("no-files.json", { backends: [{ type: "docker-config", serviceAccounts: ["team-a/*"], annotation: ANNOTATION }] });
+    const refused = provider("registry.example.org/app", undefined, ["--config", noFiles]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('backend "docker-config": the document sets "annotation" without "files"');
+  });
+});
+
 describe("token backend: the pod's token as the password", () => {
   test("answers for its images; the kubelet keeps it only with cacheType Token", () => {
     const config = put("config.json", { backends: [{ type: "token", username: "oidc", matchImages: ["*.example.org"] }] });

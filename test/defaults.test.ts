@@ -44,6 +44,7 @@ const TABLES: [string, string, string][] = [
   ["### `env` backend", "prefix", code(DEFAULTS.envPrefix)],
   ["### `env` backend", "annotation", ""],
   ["### `docker-config` backend: reuse `docker login` and `podman login`", "files", "the list above"],
+  ["### `docker-config` backend: reuse `docker login` and `podman login`", "annotation", ""],
   ["### `docker-config` backend: reuse `docker login` and `podman login`", "cacheDuration", code("defaultCacheDuration")],
   ["### `docker-config` backend: reuse `docker login` and `podman login`", "helperTimeout", code(DEFAULTS.childTimeout)],
   ["### `helper` backend: a credential helper for named images", "helper", "required"],
