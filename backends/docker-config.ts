@@ -16,6 +16,7 @@
 //      keys ("host/team"), so that one Registry-cached answer serves every image of the registry
 //      and the kubelet picks the most specific key (keyring.go sorts keys in reverse order).
 // Keys of a docker config file and helper names are not ours: messages name them by position.
+import { readdirSync } from "node:fs";
 import { userInfo } from "node:os";
 import { basename, dirname, join } from "node:path";
 import * as v from "valibot";
@@ -25,11 +26,14 @@ import { DOCKER_HUB_HOSTS, DOCKER_HUB_SERVER_URL } from "../src/core/image.ts";
 import { dockerConfigKey } from "../src/core/keys.ts";
 import { keyringLookup } from "../src/core/keyring.ts";
 import { jsonObject, parseJsonAs } from "../src/core/validation.ts";
-import { askCredentialHelper, helperServerUrls } from "./support/credential-helper.ts";
+import { askCredentialHelper, helperProblems, helperServerUrls, isValidHelperName } from "./support/credential-helper.ts";
+import { fileProblems } from "./support/inspect.ts";
 import { annotationOption, annotationScope } from "./support/annotation.ts";
 import { absolutePath, cacheDurationOption, parseOptions, timeoutOption } from "./support/options.ts";
 import {
   BackendError,
+  inspection,
+  type Problem,
   type BackendContext,
   type BackendFactory,
   type Credential,
@@ -171,6 +175,8 @@ function entryCredential(entry: AuthEntry, describe: string): EntryCredential {
 interface Source {
   /** "DOCKER_AUTH_CONFIG" or the file's path: named in logs, never its content. */
   label: string;
+  /** The file's real path (the label hides an annotation's value); undefined for DOCKER_AUTH_CONFIG. */
+  path?: string;
   format: Format;
   /** The text, or null when the file does not exist. Throws BackendError when unreadable. */
   read(): string | null;
@@ -192,7 +198,7 @@ export const createDockerConfigBackend: BackendFactory = (options, context) => {
       // label (annotationScope checks it) and messages show the annotation's key, not its value.
       const path = scope === undefined ? file : join(dirname(file), scope, basename(file));
       const label = scope === undefined ? file : join(dirname(file), `<${parsedOptions.annotation}>`, basename(file));
-      list.push({ label, format: fileFormat(file), read: () => readConfigFile(path, label) });
+      list.push({ label, path, format: fileFormat(file), read: () => readConfigFile(path, label) });
     }
     context.debug(`sources in order: ${list.map((source, i) => `${i + 1}. ${source.label}`).join(", ")}`);
     return list;
@@ -242,8 +248,61 @@ export const createDockerConfigBackend: BackendFactory = (options, context) => {
       }
       return null;
     },
+
+    async inspect() {
+      // Every source as a lookup would read it (scoped copies: each subdirectory beside the files).
+      const problems: Problem[] = [];
+      const registries = new Set<string>();
+      let unknown = false;
+      const scopes: (string | undefined)[] = parsedOptions.annotation === undefined ? [undefined] : annotationDirectories(parsedOptions.files ?? []);
+      for (const scope of scopes) {
+        for (const source of sources(scope)) {
+          let config: ConfigFile;
+          try {
+            const content = source.read();
+            if (content === null) continue;
+            config = parseConfig(source, content);
+          } catch (error) {
+            problems.push({ severity: "error", message: (error as Error).message });
+            continue;
+          }
+          if (source.path !== undefined) problems.push(...fileProblems(source.path, () => null));
+          for (const key of [...Object.keys(config.auths ?? {}), ...Object.keys(config.credHelpers ?? {})]) {
+            const parsed = dockerConfigKey(key);
+            if (parsed !== null) registries.add(parsed.registry + parsed.path);
+          }
+          // A credential store can hold any registry: what it answers for cannot be told.
+          if (config.credsStore) unknown = true;
+          const helpers: [string, string][] = Object.values(config.credHelpers ?? {}).map((helper, i) => [helper, `credHelpers entry ${i + 1}`]);
+          if (config.credsStore) helpers.push([config.credsStore, "credsStore"]);
+          for (const [helper, where] of helpers) {
+            if (!isValidHelperName(helper)) {
+              problems.push({ severity: "error", message: `${source.label}: ${where} is not a helper name` });
+            } else {
+              // The helper's name comes from the file: messages say where it is named instead.
+              problems.push(...helperProblems(helper, context.childEnv.PATH, `${source.label}: ${where}`, false));
+            }
+          }
+        }
+      }
+      const variables = context.env.DOCKER_AUTH_CONFIG ? ["DOCKER_AUTH_CONFIG"] : [];
+      return inspection({ registries: unknown ? "unknown" : [...registries].sort(), problems, credentialVariables: variables });
+    },
   };
 };
+
+/** The annotation subdirectories beside the configured files: every scope a pod may pick. */
+function annotationDirectories(files: readonly string[]): string[] {
+  const scopes = new Set<string>();
+  for (const file of files) {
+    try {
+      for (const entry of readdirSync(dirname(file), { withFileTypes: true })) if (entry.isDirectory()) scopes.add(entry.name);
+    } catch {
+      // No directory: nothing to inspect.
+    }
+  }
+  return [...scopes].sort();
+}
 
 /** The default list, saying under --debug what decided it. */
 function defaultFiles(context: BackendContext): string[] {

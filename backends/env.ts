@@ -8,7 +8,7 @@ import { goDuration } from "../src/core/validation.ts";
 import { annotationOption, annotationScope } from "./support/annotation.ts";
 import { hostCandidates } from "./support/host-candidates.ts";
 import { parseOptions } from "./support/options.ts";
-import { BackendError, type BackendFactory } from "./types.ts";
+import { BackendError, inspection, type BackendFactory, type Problem } from "./types.ts";
 
 const EnvOptions = v.strictObject({
   prefix: v.optional(
@@ -54,6 +54,20 @@ export const createEnvBackend: BackendFactory = (options, context) => {
         };
       }
       return null;
+    },
+
+    async inspect() {
+      // Variable names lose the dots and dashes of a host name: the registries cannot be told.
+      const names = Object.keys(context.env).filter((name) => name.startsWith(basePrefix) && /_(USERNAME|PASSWORD|DURATION)$/.test(name));
+      const problems: Problem[] = [];
+      for (const name of names.filter((n) => n.endsWith("_DURATION"))) {
+        try {
+          readDuration(name, name.slice(0, -"_DURATION".length), context.env);
+        } catch (error) {
+          problems.push({ severity: "error", message: (error as Error).message });
+        }
+      }
+      return inspection({ registries: "unknown", problems, credentialVariables: names.sort() });
     },
   };
 };

@@ -3,6 +3,7 @@
 // cover, request JSON on stdin, our environment plus its `env`, one strict response on stdout whose
 // apiVersion must be the one we sent. Its stderr goes straight to ours. Its stdout may hold
 // passwords, so no message here ever quotes it.
+import { accessSync, constants, statSync } from "node:fs";
 import { basename, isAbsolute } from "node:path";
 import * as v from "valibot";
 import { DEFAULTS } from "../src/core/defaults.ts";
@@ -11,7 +12,7 @@ import { API_VERSIONS, parseResponse, type ApiVersion } from "../src/core/protoc
 import { ChildProcessError, findExecutable, runChild } from "./support/child-process.ts";
 import { parseOptions, timeoutOption } from "./support/options.ts";
 import { checkMatchImages } from "./support/match-images.ts";
-import { BackendError, type BackendFactory, type Hit, type LookupTarget } from "./types.ts";
+import { BackendError, inspection, type BackendFactory, type Hit, type LookupTarget, type Problem } from "./types.ts";
 
 const V1: ApiVersion = "credentialprovider.kubelet.k8s.io/v1";
 
@@ -104,6 +105,23 @@ export const createExecBackend: BackendFactory = (options, context) => {
         hit.cacheDuration = formatGoDuration(nanos < 0n ? 0n : nanos);
       }
       return hit;
+    },
+
+    async inspect() {
+      const executable = isAbsolute(command) ? command : findExecutable(command, { ...context.childEnv, ...config.env }.PATH);
+      const problems: Problem[] = [];
+      if (executable === null) {
+        problems.push({ severity: "error", message: `${command} is not on PATH`, fix: "give its absolute path as command, or add its directory to PATH" });
+      } else {
+        try {
+          accessSync(executable, constants.X_OK);
+          if (!statSync(executable).isFile()) throw new Error("not a file");
+        } catch {
+          problems.push({ severity: "error", message: `${executable} is not an executable file`, fix: `chmod 0755 ${executable}` });
+        }
+      }
+      // Without matchImages the provider is asked for every image: what it answers for is its business.
+      return inspection({ registries: matchImages ?? "unknown", problems });
     },
   };
 };

@@ -2,7 +2,7 @@
 // For "a.b.example.org:5000" it reads the first of a.b.example.org:5000.json, a.b.example.org.json,
 // b.example.org.json, example.org.json, org.json that exists. A broken file stops the search:
 // falling back to a less specific file could send one registry's credentials to another.
-import { statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { DEFAULTS } from "../src/core/defaults.ts";
@@ -11,7 +11,8 @@ import { goDuration, jsonObject, parseJsonAs } from "../src/core/validation.ts";
 import { annotationOption, annotationScope } from "./support/annotation.ts";
 import { hostCandidates } from "./support/host-candidates.ts";
 import { absolutePath, parseOptions } from "./support/options.ts";
-import { BackendError, type BackendFactory } from "./types.ts";
+import { directoryEntries, fileProblems } from "./support/inspect.ts";
+import { BackendError, inspection, type BackendFactory } from "./types.ts";
 
 const FileOptions = v.strictObject({
   dir: v.optional(absolutePath, DEFAULTS.credroot),
@@ -40,23 +41,13 @@ export const createFileBackend: BackendFactory = (options, context) => {
         const fileName = `${candidate}.json`;
         const path = join(dir, fileName);
         const shown = join(shownDir, fileName);
-        let text: string | null;
-        try {
-          text = readOptionalFile(path, DEFAULTS.fileLimits.credentialFile, shown);
-        } catch (error) {
-          if (error instanceof FileReadError) throw new BackendError(error.message);
-          throw error;
-        }
-        if (text === null) {
+        const file = readCredentialFile(path, shown);
+        if (file === null) {
           context.debug(`${shown} not found`);
           continue;
         }
         context.debug(`reading ${shown}`);
-        const { username, password, duration } = parseJsonAs(
-          CredentialFile,
-          text,
-          (problem) => new BackendError(`${shown}: ${problem}`),
-        );
+        const { username, password, duration } = file;
         return {
           auth: { [target.host]: { username, password } },
           source: scope === undefined ? fileName : join(`<${annotation}>`, fileName),
@@ -69,8 +60,55 @@ export const createFileBackend: BackendFactory = (options, context) => {
       if (problem !== null) context.warn(`the credential directory ${shownDir} ${problem}`);
       return null;
     },
+
+    async inspect() {
+      // With an annotation, every subdirectory is a scope whose files some pod may be given.
+      const { entries, problems } = directoryEntries(baseDir, "the credential directory");
+      const dirs = annotation === undefined ? [baseDir] : entries.map((entry) => join(baseDir, entry)).filter((path) => isDirectory(path));
+      for (const dir of annotation === undefined ? [] : dirs) problems.push(...directoryEntries(dir, "the credential directory").problems);
+      const registries: string[] = [];
+      for (const dir of dirs) {
+        for (const entry of annotation === undefined ? entries : readdirSync(dir).sort()) {
+          if (!entry.endsWith(".json")) continue;
+          const path = join(dir, entry);
+          problems.push(...fileProblems(path, () => readCredentialFile(path, path)));
+          registries.push(entry.slice(0, -".json".length));
+        }
+      }
+      // The Python script's code read /etc/kubernetes/registries/ (its README said .../registry).
+      if (baseDir === DEFAULTS.credroot && isDirectory(PYTHON_SCRIPT_DIR)) {
+        problems.push({
+          severity: "warning",
+          message: `${PYTHON_SCRIPT_DIR} exists: the Python script read it, this provider reads ${baseDir}`,
+          fix: `move its files into ${baseDir}, or give --credroot ${PYTHON_SCRIPT_DIR}`,
+        });
+      }
+      return inspection({ registries: [...new Set(registries)], problems });
+    },
   };
 };
+
+const PYTHON_SCRIPT_DIR = "/etc/kubernetes/registries";
+
+/** A credential file, checked, or null when there is none. Throws BackendError (naming `shown`). */
+function readCredentialFile(path: string, shown: string): v.InferOutput<typeof CredentialFile> | null {
+  let text: string | null;
+  try {
+    text = readOptionalFile(path, DEFAULTS.fileLimits.credentialFile, shown);
+  } catch (error) {
+    if (error instanceof FileReadError) throw new BackendError(error.message);
+    throw error;
+  }
+  return text === null ? null : parseJsonAs(CredentialFile, text, (problem) => new BackendError(`${shown}: ${problem}`));
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 function directoryProblem(dir: string): string | null {
   try {

@@ -4,10 +4,10 @@
 // what it means in the kubelet's provider config. No pattern matching = a miss, and the helper is
 // not run.
 import * as v from "valibot";
-import { askCredentialHelper, helperServerUrl, isValidHelperName } from "./support/credential-helper.ts";
+import { askCredentialHelper, helperProblems, helperServerUrl, isValidHelperName } from "./support/credential-helper.ts";
 import { checkMatchImages } from "./support/match-images.ts";
 import { cacheDurationOption, parseOptions, timeoutOption } from "./support/options.ts";
-import type { BackendFactory } from "./types.ts";
+import { inspection, type BackendFactory } from "./types.ts";
 
 const nonEmpty = v.pipe(v.string(), v.check((value) => value !== "", "must not be empty"));
 
@@ -35,6 +35,10 @@ export const createHelperBackend: BackendFactory = (options, context) => {
       const credential = await askCredentialHelper(helper, serverUrl ?? helperServerUrl(target), { timeout, context });
       if (credential === null) return miss;
       return { auth: { [target.host]: credential }, source: `(helper ${helper})`, cacheDuration, partial };
+    },
+
+    async inspect() {
+      return inspection({ registries: matchImages, problems: helperProblems(helper, context.childEnv.PATH) });
     },
   };
 };

@@ -88,6 +88,7 @@ export function createBackends(
         const result = await backend.lookup(target);
         return isHit(result) ? { ...result, source: `${name} ${result.source}` } : result;
       },
+      inspect: () => backend.inspect(),
     };
   });
 }

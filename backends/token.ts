@@ -7,7 +7,7 @@
 import * as v from "valibot";
 import { checkMatchImages } from "./support/match-images.ts";
 import { cacheDurationOption, parseOptions } from "./support/options.ts";
-import type { BackendFactory } from "./types.ts";
+import { inspection, type BackendFactory } from "./types.ts";
 
 const nonEmpty = v.pipe(v.string(), v.check((value) => value !== "", "must not be empty"));
 
@@ -33,6 +33,10 @@ export const createTokenBackend: BackendFactory = (options, context) => {
         return miss;
       }
       return { auth: { [target.host]: { username, password: token } }, source: "(service-account token)", cacheDuration, partial };
+    },
+
+    async inspect() {
+      return inspection({ registries: matchImages, usesToken: true });
     },
   };
 };

@@ -60,6 +60,30 @@ export interface Backend {
   /** The instance's name in logs and errors: "file", or a configured name. */
   readonly name: string;
   lookup(target: LookupTarget): Promise<LookupResult>;
+  /** What the backend can tell without a request, for the operator commands; never on the kubelet's path. */
+  inspect(): Promise<Inspection>;
+}
+
+/** Something wrong with what a backend reads or runs, and how to put it right. Never a secret. */
+export interface Problem {
+  severity: "error" | "warning";
+  message: string;
+  fix?: string;
+}
+
+/** A backend's answer to `check` and `kubelet-config`. */
+export interface Inspection {
+  /**
+   * The kubelet's matchImages patterns of the images it can answer for, from what it holds
+   * (credential file names, docker config keys, its own matchImages), or "unknown" when it cannot
+   * tell (variable names lose dots and dashes; a credential store or a provider can answer anything).
+   */
+  registries: string[] | "unknown";
+  problems: Problem[];
+  /** Names (never values) of the variables that hold its credentials. */
+  credentialVariables: string[];
+  /** Whether it answers with the pod's service-account token (the kubelet then needs cacheType Token). */
+  usesToken?: boolean;
 }
 
 /** What a backend may use besides its options; built by backends/registry.ts, tests pass their own. */
@@ -83,6 +107,11 @@ export interface BackendContext {
 
 /** Builds one backend from its options (validated here, at start-up). Throws BackendOptionsError. */
 export type BackendFactory = (options: unknown, context: BackendContext) => Omit<Backend, "name">;
+
+/** An inspection with nothing to say. */
+export function inspection(parts: Partial<Inspection> = {}): Inspection {
+  return { registries: [], problems: [], credentialVariables: [], ...parts };
+}
 
 /** A source that exists but cannot be used: unreadable, invalid, or answering junk. */
 export class BackendError extends Error {

@@ -1,10 +1,16 @@
-// Command-line parsing. The flags are the seed script's (-c/--credroot, -d/--debug, -v/--version)
-// plus our own; they arrive through the kubelet's `args`. Accepted forms: "--flag value",
-// "--flag=value", "-c value", "-cvalue" and bundled short flags ("-dv"). Errors name the flag,
-// never its value.
+// Command-line parsing. Without a command the program is the kubelet plugin; its flags are the
+// seed script's (-c/--credroot, -d/--debug, -v/--version) plus our own, and they arrive through the
+// kubelet's `args`. The operator commands (explain, check, kubelet-config, install, sync, version)
+// take the same global options, before or after the command, and options of their own. Accepted
+// forms: "--flag value", "--flag=value", "-c value", "-cvalue" and bundled short flags ("-dv").
+// Errors name the flag, never its value.
 import * as v from "valibot";
 import { DEFAULTS } from "./core/defaults.ts";
 import { goDuration } from "./core/validation.ts";
+
+export const COMMANDS = ["explain", "check", "kubelet-config", "install", "sync", "version"] as const;
+/** "provide": no command, the kubelet plugin. */
+export type Command = (typeof COMMANDS)[number] | "provide";
 
 export interface Options {
   help: boolean;
@@ -18,10 +24,38 @@ export interface Options {
   deadline?: string;
   onMiss?: "error" | "empty";
   syslogSocket?: string;
+  // Command options.
+  json?: boolean;
+  serviceAccount?: string;
+  annotations?: string[];
+  format?: "json" | "yaml";
+  apiVersion?: string;
+  matchImages?: string[];
+  name?: string;
+  dryRun?: boolean;
+  root?: string;
+  kubeletEnvFile?: string;
+  binDir?: string;
+  providerConfig?: string;
+  from?: string;
+  to?: string;
+  once?: boolean;
+  interval?: string;
+}
+
+export interface Invocation {
+  command: Command;
+  options: Options;
+  /** What follows the command that is not an option (explain's IMAGE). */
+  positionals: string[];
 }
 
 export class UsageError extends Error {
   override name = "UsageError";
+  /** The command whose usage should be shown. */
+  constructor(message: string, readonly command: Command = "provide") {
+    super(message);
+  }
 }
 
 interface FlagSpec {
@@ -45,6 +79,10 @@ const oneOf =
     if (!allowed.includes(value)) throw new UsageError(`option ${flag} must be one of: ${allowed.join(", ")}`);
     return value;
   };
+const nonEmpty = (value: string, flag: string) => {
+  if (value === "") throw new UsageError(`option ${flag} must not be empty`);
+  return value;
+};
 
 /** A Go duration flag, in canonical form. */
 function duration(sign: "non-negative" | "positive") {
@@ -55,7 +93,7 @@ function duration(sign: "non-negative" | "positive") {
   };
 }
 
-const FLAGS: Record<string, FlagSpec> = {
+const GLOBAL_FLAGS: Record<string, FlagSpec> = {
   "--help": { key: "help", short: "-h" },
   "--version": { key: "version", short: "-v" },
   "--debug": { key: "debug", short: "-d" },
@@ -65,6 +103,8 @@ const FLAGS: Record<string, FlagSpec> = {
     value: (value, flag) => {
       const names = value.split(",").map((name) => name.trim());
       if (names.some((name) => name === "")) throw new UsageError(`option ${flag} needs backend names separated by commas`);
+      const twice = names.find((name, i) => names.indexOf(name) !== i);
+      if (twice !== undefined) throw new UsageError(`option ${flag} names a backend twice`);
       return names;
     },
   },
@@ -76,12 +116,120 @@ const FLAGS: Record<string, FlagSpec> = {
   "--syslog-socket": { key: "syslogSocket", value: text },
 };
 
-export const USAGE = `Usage: generic-credential-provider [options] < CredentialProviderRequest.json
+const MATCH_IMAGE: FlagSpec = { key: "matchImages", value: nonEmpty, repeat: true };
+const API_VERSION: FlagSpec = { key: "apiVersion", value: nonEmpty };
+const NAME: FlagSpec = { key: "name", value: nonEmpty };
 
-A kubelet image credential provider: reads a CredentialProviderRequest on stdin and prints a
-CredentialProviderResponse with the registry's username and password on stdout.
+const COMMAND_FLAGS: Record<Command, Record<string, FlagSpec>> = {
+  provide: {},
+  explain: {
+    "--json": { key: "json" },
+    "--service-account": { key: "serviceAccount", value: nonEmpty },
+    "--annotation": { key: "annotations", value: nonEmpty, repeat: true },
+  },
+  check: {},
+  "kubelet-config": {
+    "--format": { key: "format", value: oneOf("json", "yaml") },
+    "--api-version": API_VERSION,
+    "--match-image": MATCH_IMAGE,
+    "--name": NAME,
+  },
+  install: {
+    "--dry-run": { key: "dryRun" },
+    "--root": { key: "root", value: path },
+    "--kubelet-env-file": { key: "kubeletEnvFile", value: path },
+    "--bin-dir": { key: "binDir", value: path },
+    "--provider-config": { key: "providerConfig", value: path },
+    "--api-version": API_VERSION,
+    "--match-image": MATCH_IMAGE,
+    "--name": NAME,
+  },
+  sync: {
+    "--from": { key: "from", value: path },
+    "--to": { key: "to", value: path },
+    "--once": { key: "once" },
+    "--interval": { key: "interval", value: duration("positive") },
+  },
+  version: {},
+};
 
-Options:
+/** How many positionals each command takes after its name. */
+const POSITIONALS: Record<Command, { min: number; max: number; what: string }> = {
+  provide: { min: 0, max: 0, what: "" },
+  explain: { min: 1, max: 1, what: "IMAGE" },
+  check: { min: 0, max: 0, what: "" },
+  "kubelet-config": { min: 0, max: 0, what: "" },
+  install: { min: 0, max: 0, what: "" },
+  sync: { min: 0, max: 0, what: "" },
+  version: { min: 0, max: 0, what: "" },
+};
+
+export function parseArgs(argv: readonly string[]): Invocation {
+  const options: Options = { help: false, version: false, debug: false };
+  const set = options as unknown as Record<string, unknown>;
+  let command: Command = "provide";
+  const positionals: string[] = [];
+  const queue = [...argv];
+  while (queue.length > 0) {
+    const arg = queue.shift() as string;
+    if (!arg.startsWith("-") || arg === "-") {
+      // The first word is the command; later ones are its arguments.
+      if (command === "provide" && positionals.length === 0 && (COMMANDS as readonly string[]).includes(arg)) {
+        command = arg as Command;
+        continue;
+      }
+      if (command === "provide") throw new UsageError(`unexpected argument: expected options, or one of the commands ${COMMANDS.join(", ")}`);
+      positionals.push(arg);
+      continue;
+    }
+    let name = arg;
+    let inline: string | undefined;
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      if (eq !== -1) {
+        name = arg.slice(0, eq);
+        inline = arg.slice(eq + 1);
+      }
+    } else if (arg.length > 2) {
+      name = arg.slice(0, 2); // "-cDIR"
+      inline = arg.slice(2);
+    }
+    const flags = { ...GLOBAL_FLAGS, ...COMMAND_FLAGS[command] };
+    const [long, spec] = Object.entries(flags).find(([flag, s]) => flag === name || s.short === name) ?? [];
+    if (!long || !spec) {
+      const known = Object.values(COMMAND_FLAGS).some((commandFlags) => Object.hasOwn(commandFlags, name));
+      throw new UsageError(
+        known ? `option ${name} belongs to another command` : `unknown option ${safeName(name)}`,
+        command,
+      );
+    }
+    if (!spec.value) {
+      if (inline !== undefined && !arg.startsWith("--")) queue.unshift(`-${inline}`); // "-dv"
+      else if (inline !== undefined) throw new UsageError(`option ${long} takes no value`, command);
+      set[spec.key] = true;
+      continue;
+    }
+    const value = inline ?? queue.shift();
+    if (value === undefined) throw new UsageError(`option ${long} needs a value`, command);
+    const parsed = spec.value(value, long);
+    set[spec.key] = spec.repeat ? [...((set[spec.key] as unknown[]) ?? []), parsed] : parsed;
+  }
+  const expected = POSITIONALS[command];
+  if (!options.help && (positionals.length < expected.min || positionals.length > expected.max)) {
+    throw new UsageError(
+      expected.max === 0 ? `${command} takes no arguments` : `${command} takes ${expected.what}`,
+      command,
+    );
+  }
+  return { command, options, positionals };
+}
+
+/** An unknown option's name, shown only if it looks like one (not a pasted secret). */
+function safeName(name: string): string {
+  return /^--?[A-Za-z0-9][A-Za-z0-9-]{0,40}$/.test(name) ? name : "(not shown)";
+}
+
+const GLOBAL_OPTIONS = `Options (for every command):
       --config FILE         JSON config file: backends and their options, global settings
       --backends LIST       backends to ask, in order, by name (default ${DEFAULTS.chain.join(",")})
   -c, --credroot DIR        directory of the file backend (default ${DEFAULTS.credroot})
@@ -95,46 +243,107 @@ Options:
       --syslog-socket PATH  syslog socket (default ${DEFAULTS.syslogSocket}; "" turns syslog off)
   -d, --debug               print the lookup steps on stderr (never a credential)
   -v, --version             print the version and exit
-  -h, --help                print this help and exit
+  -h, --help                print this help (or a command's) and exit
 `;
 
-export function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { help: false, version: false, debug: false };
-  const set = options as unknown as Record<string, unknown>;
-  const queue = [...argv];
-  while (queue.length > 0) {
-    const arg = queue.shift() as string;
-    let name = arg;
-    let inline: string | undefined;
-    if (arg.startsWith("--")) {
-      const eq = arg.indexOf("=");
-      if (eq !== -1) {
-        name = arg.slice(0, eq);
-        inline = arg.slice(eq + 1);
-      }
-    } else if (arg.startsWith("-") && arg.length > 2) {
-      name = arg.slice(0, 2); // "-cDIR"
-      inline = arg.slice(2);
-    }
-    const [long, spec] = Object.entries(FLAGS).find(([flag, s]) => flag === name || s.short === name) ?? [];
-    if (!long || !spec) {
-      throw new UsageError(arg.startsWith("-") ? `unknown option ${safeName(name)}` : "unexpected argument");
-    }
-    if (!spec.value) {
-      if (inline !== undefined && !arg.startsWith("--")) queue.unshift(`-${inline}`); // "-dv"
-      else if (inline !== undefined) throw new UsageError(`option ${long} takes no value`);
-      set[spec.key] = true;
-      continue;
-    }
-    const value = inline ?? queue.shift();
-    if (value === undefined) throw new UsageError(`option ${long} needs a value`);
-    const parsed = spec.value(value, long);
-    set[spec.key] = spec.repeat ? [...((set[spec.key] as unknown[]) ?? []), parsed] : parsed;
-  }
-  return options;
-}
+export const USAGE = `Usage: generic-credential-provider [options] < CredentialProviderRequest.json
+       generic-credential-provider COMMAND [options]
 
-/** An unknown option's name, shown only if it looks like one (not a pasted secret). */
-function safeName(name: string): string {
-  return /^--?[A-Za-z0-9][A-Za-z0-9-]{0,40}$/.test(name) ? name : "(not shown)";
+A kubelet image credential provider: reads a CredentialProviderRequest on stdin and prints a
+CredentialProviderResponse with the registry's username and password on stdout.
+
+Commands (reports on stdout, problems on stderr; "COMMAND --help" for each):
+  explain IMAGE             what the chain answers for an image, and what the kubelet will do with it
+  check                     check the whole configuration and the files it reads, with fixes
+  kubelet-config            print the kubelet's CredentialProviderConfig for this configuration
+  install                   install this binary and its kubelet configuration on a node
+  sync                      keep a node's credential directory in step with a mounted Secret
+  version                   print the version, the commit and the Bun version it was built from
+
+${GLOBAL_OPTIONS}
+Backend types: file, env, docker-config, helper, exec, token.
+Config file keys: backends, defaultCacheDuration, deadline, onMiss, log.syslogSocket, log.debug,
+serviceAccountTokenAudience (README, "Config file"; config.schema.json).
+
+Exit status: 0 a response was printed; 1 no backend had credentials, or the response could not be
+written; 2 bad usage, a bad config file or a bad request. README: "Command line".
+`;
+
+const COMMAND_USAGE: Record<Exclude<Command, "provide">, string> = {
+  explain: `Usage: generic-credential-provider explain IMAGE [--json] [--service-account NS/NAME] [--annotation KEY=VALUE]… [options]
+
+Runs the configured chain for IMAGE as the kubelet would ask for it ("nginx" is asked as
+docker.io/library/nginx; tags and digests are dropped) and prints each backend asked and what it
+looked at, which one answered, the auth keys and whether the kubelet uses each for the image, the
+cache key type and duration and why, and warnings. Passwords are never shown.
+
+      --json                    the report as JSON (README, "explain")
+      --service-account NS/NAME ask as a pod of that service account (for serviceAccounts scopes)
+      --annotation KEY=VALUE    a service-account annotation of that pod; repeat for several
+
+Exit status: 0 the kubelet gets credentials it uses for the image; 1 it does not; 2 bad usage or
+configuration. README: "Troubleshooting".
+`,
+  check: `Usage: generic-credential-provider check [options]
+
+Checks the configuration without a request: the config file, every credential file and auth file
+the backends would read (parse, fields, size), helpers and exec commands present and executable,
+directories, and permissions. Prints every problem with its fix.
+
+Exit status: 0 no problem; 1 problems found; 2 bad usage or configuration. README: "Troubleshooting".
+`,
+  "kubelet-config": `Usage: generic-credential-provider kubelet-config [--format json|yaml] [--api-version V] [--match-image PATTERN]… [--name NAME] [options]
+
+Prints a kubelet CredentialProviderConfig for this configuration: the provider's name and args,
+placeholders (never values) for the credential variables it reads, matchImages derived from what
+the backends know (or --match-image), and tokenAttributes when backends are scoped by service
+account or a token backend is configured.
+
+      --format json|yaml        output format (default json)
+      --api-version V           credentialprovider.kubelet.k8s.io/v1 (default), /v1beta1 or /v1alpha1
+      --match-image PATTERN     a matchImages pattern; repeat; replaces the derived ones
+      --name NAME               the provider's name: its file name in the kubelet's bin dir
+                                (default generic-credential-provider)
+
+Exit status: 0 printed; 2 bad usage, or a configuration the kubelet would refuse. README: "install".
+`,
+  install: `Usage: generic-credential-provider install [--dry-run] [--root DIR] [--kubelet-env-file FILE] [options]
+
+Copies this binary into the kubelet's provider bin dir, writes the kubelet's provider
+configuration and the credential directory with safe modes, and prints the kubelet flags to add.
+
+      --dry-run                 print every change, make none
+      --root DIR                install under DIR (every path below is taken inside it)
+      --kubelet-env-file FILE   add the kubelet flags to KUBELET_EXTRA_ARGS in FILE (a backup is kept)
+      --bin-dir DIR             the kubelet's provider bin dir (default /usr/local/bin/image-credential-provider)
+      --provider-config FILE    the kubelet's provider config (default /etc/kubernetes/image-credential-provider-config.json)
+      --api-version V, --match-image PATTERN, --name NAME: as for kubelet-config
+
+Exit status: 0 installed (or nothing to change); 1 a change failed; 2 bad usage or configuration.
+README: "install".
+`,
+  sync: `Usage: generic-credential-provider sync --from DIR --to DIR [--once] [--interval DUR] [options]
+
+Mirrors a mounted Secret (DIR written by the kubelet's atomic writer) into a node's credential
+directory: every *.json key copied with mode 0600 into a 0700 directory, removed keys removed.
+Runs until SIGTERM, reacting to each update of the Secret, and re-syncs every --interval (default 1m).
+
+      --from DIR                the Secret volume
+      --to DIR                  the node's credential directory
+      --once                    sync once and exit
+      --interval DUR            the safety-net re-sync period
+
+Exit status: 0 stopped by SIGTERM (or --once done); 1 the first sync failed; 2 bad usage.
+README: "Running on many nodes".
+`,
+  version: `Usage: generic-credential-provider version
+
+Prints the version line (as --version does), the git commit the binary was built from and the
+Bun version inside it.
+`,
+};
+
+/** The usage text of a command (the program's without one). */
+export function usageOf(command: Command): string {
+  return command === "provide" ? USAGE : COMMAND_USAGE[command];
 }

@@ -1,7 +1,7 @@
 // The chain (src/chain.ts) with fake backends: order, first hit wins, a miss goes on, a broken
 // backend is reported and skipped, a bug is reported by its type only.
 import { describe, expect, test } from "bun:test";
-import { BackendError, type Backend, type Hit, type LookupResult } from "../backends/types.ts";
+import { BackendError, inspection, type Backend, type Hit, type LookupResult } from "../backends/types.ts";
 import { lookupChain } from "../src/chain.ts";
 import { Log } from "../src/log.ts";
 import { lookupTarget, testDeadline } from "./support/context.ts";
@@ -17,6 +17,7 @@ function hitFrom(name: string): Hit {
 function fake(name: string, behaviour: "hit" | "miss" | "broken" | "bug", asked: string[]): Backend {
   return {
     name,
+    inspect: async () => inspection(),
     async lookup(t) {
       expect(t).toBe(target);
       asked.push(name);
@@ -84,7 +85,7 @@ describe("lookupChain", () => {
 
 /** A backend that answers `result` for every image. */
 function answering(name: string, result: LookupResult): Backend {
-  return { name, lookup: async () => result };
+  return { name, lookup: async () => result, inspect: async () => inspection() };
 }
 
 const credential = { username: "u", password: SECRET };

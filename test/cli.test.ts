@@ -153,10 +153,10 @@ describe("flags", () => {
   });
   test("credroot forms", () => {
     for (const argv of [["--credroot", "/d"], ["--credroot=/d"], ["-c", "/d"], ["-c/d"]]) {
-      expect(parseArgs(argv).credroot).toBe("/d");
+      expect(parseArgs(argv).options.credroot).toBe("/d");
     }
-    expect(parseArgs(["-dv"])).toMatchObject({ debug: true, version: true });
-    expect(parseArgs([])).toEqual({ help: false, version: false, debug: false });
+    expect(parseArgs(["-dv"]).options).toMatchObject({ debug: true, version: true });
+    expect(parseArgs([])).toEqual({ command: "provide", options: { help: false, version: false, debug: false }, positionals: [] });
   });
   const bad: [string[], RegExp][] = [
     [["--nope"], /unknown option --nope/],
@@ -181,7 +181,7 @@ describe("flags", () => {
 
 describe("--cache-duration", () => {
   test("is validated and canonical", () => {
-    expect(parseArgs(["--cache-duration", "90s"]).cacheDuration).toBe("1m30s");
+    expect(parseArgs(["--cache-duration", "90s"]).options.cacheDuration).toBe("1m30s");
     expect(() => parseArgs(["--cache-duration", "5 minutes"])).toThrow('option --cache-duration is not a Go duration (like "5m" or "1h30m")');
     expect(() => parseArgs(["--cache-duration=-1m"])).toThrow("option --cache-duration must not be negative");
   });

@@ -23,7 +23,7 @@ function configFile(content: unknown): string {
 }
 
 const settingsFor = (argv: string[], file?: unknown) =>
-  resolveSettings(parseArgs(argv), file === undefined ? undefined : readConfigFile(configFile(file)));
+  resolveSettings(parseArgs(argv).options, file === undefined ? undefined : readConfigFile(configFile(file)));
 
 describe("precedence: flags over the config file over built-in defaults", () => {
   test("built-in defaults: every built-in backend, in order file, env, docker-config", () => {
@@ -176,7 +176,7 @@ describe("every example config loads", () => {
   test("there are examples", () => expect(files.length).toBeGreaterThan(0));
   for (const file of files) {
     test(file, async () => {
-      const settings = resolveSettings(parseArgs([]), readConfigFile(join(EXAMPLES, file)));
+      const settings = resolveSettings(parseArgs([]).options, readConfigFile(join(EXAMPLES, file)));
       expect(settings.backends.length).toBeGreaterThan(0);
       // Creating the backends validates each one's options, as start-up does.
       expect(createBackends(settings.backends, recordingContext())).toHaveLength(settings.backends.length);

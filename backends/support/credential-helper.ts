@@ -13,7 +13,7 @@ import { durationMs } from "../../src/core/duration.ts";
 import { DOCKER_HUB_HOSTS, DOCKER_HUB_SERVER_URL } from "../../src/core/image.ts";
 import type { Credential } from "../../src/core/protocol.ts";
 import { jsonObject, parseJsonAs } from "../../src/core/validation.ts";
-import { BackendError, type BackendContext } from "../types.ts";
+import { BackendError, type BackendContext, type Problem } from "../types.ts";
 import { ChildProcessError, findExecutable, runChild } from "./child-process.ts";
 
 /** docker-credential-helpers credentials.ErrCredentialsNotFound, printed on stdout with exit 1. */
@@ -159,4 +159,14 @@ export async function runCredentialHelper(
   // docker/cli credentials/native_store.go: Username "<token>" marks an identity token.
   if (username === "<token>") return { kind: "identity-token" };
   return { kind: "found", username, secret };
+}
+
+/**
+ * For `check`: the helper must be on PATH and executable. `nameIt`: the name comes from our own
+ * config and may be printed; a name from a docker config file is not (`describe` says where it is).
+ */
+export function helperProblems(helper: string, path: string | undefined, describe = `helper ${helper}`, nameIt = true): Problem[] {
+  if (findExecutable(`docker-credential-${helper}`, path) !== null) return [];
+  const program = nameIt ? `docker-credential-${helper}` : "its docker-credential- program";
+  return [{ severity: "error", message: `${describe}: ${program} is not on PATH or not executable`, fix: "install it, or add its directory to PATH in the kubelet's provider env" }];
 }
