@@ -12,7 +12,7 @@ import { annotationOption, annotationScope } from "./support/annotation.ts";
 import { hostCandidates } from "./support/host-candidates.ts";
 import { absolutePath, parseOptions } from "./support/options.ts";
 import { directoryEntries, fileProblems } from "./support/inspect.ts";
-import { BackendError, inspection, type BackendFactory } from "./types.ts";
+import { BackendError, inspection, type BackendFactory, type Problem } from "./types.ts";
 
 const FileOptions = v.strictObject({
   dir: v.optional(absolutePath, DEFAULTS.credroot),
@@ -75,20 +75,26 @@ export const createFileBackend: BackendFactory = (options, context) => {
           registries.push(entry.slice(0, -".json".length));
         }
       }
-      // The Python script's code read /etc/kubernetes/registries/ (its README said .../registry).
-      if (baseDir === DEFAULTS.credroot && isDirectory(PYTHON_SCRIPT_DIR)) {
-        problems.push({
-          severity: "warning",
-          message: `${PYTHON_SCRIPT_DIR} exists: the Python script read it, this provider reads ${baseDir}`,
-          fix: `move its files into ${baseDir}, or give --credroot ${PYTHON_SCRIPT_DIR}`,
-        });
-      }
+      problems.push(...seedScriptDirectoryProblems(baseDir, isDirectory));
       return inspection({ registries: [...new Set(registries)], problems });
     },
   };
 };
 
-const PYTHON_SCRIPT_DIR = "/etc/kubernetes/registries";
+/** The Python script's code read /etc/kubernetes/registries/ (its README said .../registry). */
+export const SEED_SCRIPT_DIR = "/etc/kubernetes/registries";
+
+/** A node migrated from the Python script may still keep its files where the script read them. */
+export function seedScriptDirectoryProblems(dir: string, isDirectory: (path: string) => boolean): Problem[] {
+  if (dir !== DEFAULTS.credroot || !isDirectory(SEED_SCRIPT_DIR)) return [];
+  return [
+    {
+      severity: "warning",
+      message: `${SEED_SCRIPT_DIR} exists: the Python script read it, this provider reads ${dir}`,
+      fix: `move its files into ${dir}, or give --credroot ${SEED_SCRIPT_DIR}`,
+    },
+  ];
+}
 
 /** A credential file, checked, or null when there is none. Throws BackendError (naming `shown`). */
 function readCredentialFile(path: string, shown: string): v.InferOutput<typeof CredentialFile> | null {

@@ -3,6 +3,8 @@
 // call it directly.
 import packageJson from "../package.json" with { type: "json" };
 import { parseArgs, usageOf, UsageError, type Invocation } from "./args.ts";
+import { check } from "./commands/check.ts";
+import { explain } from "./commands/explain.ts";
 import { provide } from "./commands/provide.ts";
 import { answer, type Io } from "./io.ts";
 import { IDENT, Log } from "./log.ts";
@@ -37,6 +39,10 @@ export async function run(io: Io): Promise<number> {
   switch (command) {
     case "provide":
       return provide(io, log, prepared);
+    case "explain":
+      return explain(io, log, prepared, invocation);
+    case "check":
+      return check(io, log, prepared, invocation);
     default:
       log.error(`the ${command} command is not available yet`);
       return 2;

@@ -96,7 +96,7 @@ describe("children that hang or escape", () => {
     const { code, stderr } = provider(request("registry.example.org/app"), args, { PATH: `${join(dir, "bin")}:${PATH}`, ...envCreds("unused") });
     expect(code).toBe(1);
     expect(stderr).toContain("did not answer within the run's deadline (1s) and was killed");
-    expect(stderr).toContain("registry.example.org is an unknown source");
+    expect(stderr).toContain("no credentials for registry.example.org: 1 backend(s) failed");
     const pids = readFileSync(join(dir, "pids"), "utf8").split(/\s+/).filter(Boolean).map(Number);
     expect(pids.length).toBeGreaterThan(0);
     for (const pid of pids) expect(isGone(pid)).toBe(true);
