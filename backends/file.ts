@@ -14,7 +14,7 @@ import { absolutePath, parseOptions } from "./support/options.ts";
 import { directoryEntries, fileProblems } from "./support/inspect.ts";
 import { BackendError, inspection, type BackendFactory, type Problem } from "./types.ts";
 
-const FileOptions = v.strictObject({
+export const FileOptions = v.strictObject({
   dir: v.optional(absolutePath, DEFAULTS.credroot),
   /** A service-account annotation whose value is the subdirectory of `dir` to read. */
   annotation: annotationOption,

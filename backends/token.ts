@@ -11,7 +11,7 @@ import { inspection, type BackendFactory } from "./types.ts";
 
 const nonEmpty = v.pipe(v.string(), v.check((value) => value !== "", "must not be empty"));
 
-const TokenOptions = v.strictObject({
+export const TokenOptions = v.strictObject({
   username: nonEmpty,
   matchImages: v.pipe(v.array(nonEmpty), v.check((list) => list.length > 0, "must list at least one pattern")),
   cacheDuration: cacheDurationOption,
