@@ -9,7 +9,7 @@ import { DEFAULTS } from "../src/core/defaults.ts";
 import { FileReadError, readOptionalFile } from "../src/core/files.ts";
 import { goDuration, jsonObject, parseJsonAs } from "../src/core/validation.ts";
 import { annotationOption, annotationScope } from "./support/annotation.ts";
-import { hostCandidates } from "./support/host-candidates.ts";
+import { hostCandidates, suffixPatterns } from "./support/host-candidates.ts";
 import { absolutePath, parseOptions } from "./support/options.ts";
 import { directoryEntries, fileProblems } from "./support/inspect.ts";
 import { BackendError, inspection, type BackendFactory } from "./types.ts";
@@ -72,7 +72,11 @@ export const createFileBackend: BackendFactory = (options, context) => {
           if (!entry.endsWith(".json")) continue;
           const path = join(dir, entry);
           problems.push(...fileProblems(path, () => readCredentialFile(path, path)));
-          registries.push(entry.slice(0, -".json".length));
+          // The images whose lookup reaches this file, as the kubelet's matchImages patterns.
+          const patterns = suffixPatterns(entry.slice(0, -".json".length));
+          if (patterns === null) {
+            problems.push({ severity: "warning", message: `${path} is never read: its name is not a registry host[:port] in lower case` });
+          } else registries.push(...patterns);
         }
       }
       // The Python script's code read /etc/kubernetes/registries/ (its README said .../registry).
@@ -83,7 +87,7 @@ export const createFileBackend: BackendFactory = (options, context) => {
           fix: `move its files into ${baseDir}, or give --credroot ${PYTHON_SCRIPT_DIR}`,
         });
       }
-      return inspection({ registries: [...new Set(registries)], problems });
+      return inspection({ registries: [...new Set(registries)], problems, directories: [baseDir] });
     },
   };
 };
