@@ -3,6 +3,7 @@
 // call it directly.
 import packageJson from "../package.json" with { type: "json" };
 import { parseArgs, usageOf, UsageError, type Invocation } from "./args.ts";
+import { kubeletConfig } from "./commands/kubelet-config.ts";
 import { provide } from "./commands/provide.ts";
 import { answer, type Io } from "./io.ts";
 import { IDENT, Log } from "./log.ts";
@@ -37,6 +38,8 @@ export async function run(io: Io): Promise<number> {
   switch (command) {
     case "provide":
       return provide(io, log, prepared);
+    case "kubelet-config":
+      return kubeletConfig(io, log, prepared, options);
     default:
       log.error(`the ${command} command is not available yet`);
       return 2;
