@@ -3,6 +3,7 @@
 // call it directly.
 import packageJson from "../package.json" with { type: "json" };
 import { parseArgs, usageOf, UsageError, type Invocation } from "./args.ts";
+import { install } from "./commands/install.ts";
 import { kubeletConfig } from "./commands/kubelet-config.ts";
 import { provide } from "./commands/provide.ts";
 import { answer, type Io } from "./io.ts";
@@ -40,6 +41,8 @@ export async function run(io: Io): Promise<number> {
       return provide(io, log, prepared);
     case "kubelet-config":
       return kubeletConfig(io, log, prepared, options);
+    case "install":
+      return install(io, log, prepared, options);
     default:
       log.error(`the ${command} command is not available yet`);
       return 2;
