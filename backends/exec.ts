@@ -11,7 +11,7 @@ import { durationMs, formatGoDuration, parseGoDuration } from "../src/core/durat
 import { API_VERSIONS, parseResponse, type ApiVersion } from "../src/core/protocol.ts";
 import { ChildProcessError, findExecutable, runChild } from "./support/child-process.ts";
 import { checkTimeout, parseOptions, timeoutOption } from "./support/options.ts";
-import { checkMatchImages } from "./support/match-images.ts";
+import { checkMatchImages, matchImagePattern } from "./support/match-images.ts";
 import { BackendError, inspection, type BackendFactory, type Hit, type LookupTarget, type Problem } from "./types.ts";
 
 const V1: ApiVersion = "credentialprovider.kubelet.k8s.io/v1";
@@ -37,7 +37,7 @@ export const ExecOptions = v.strictObject({
   // The kubelet requires matchImages in its own config; here leaving it out means every image.
   matchImages: v.optional(
     v.pipe(
-      v.array(v.pipe(v.string(), v.nonEmpty("must not be empty"))),
+      v.array(matchImagePattern),
       v.nonEmpty("must not be empty (leave it out to match every image)"),
     ),
   ),

@@ -9,7 +9,7 @@ import { DEFAULTS } from "../src/core/defaults.ts";
 import { FileReadError, readOptionalFile } from "../src/core/files.ts";
 import { goDuration, jsonObject, parseJsonAs } from "../src/core/validation.ts";
 import { annotationOption, annotationScope } from "./support/annotation.ts";
-import { hostCandidates } from "./support/host-candidates.ts";
+import { hostCandidates, suffixPatterns } from "./support/host-candidates.ts";
 import { absolutePath, parseOptions } from "./support/options.ts";
 import { directoryEntries, fileProblems } from "./support/inspect.ts";
 import { BackendError, inspection, type BackendFactory, type Problem } from "./types.ts";
@@ -72,11 +72,15 @@ export const createFileBackend: BackendFactory = (options, context) => {
           if (!entry.endsWith(".json")) continue;
           const path = join(dir, entry);
           problems.push(...fileProblems(path, () => readCredentialFile(path, path)));
-          registries.push(entry.slice(0, -".json".length));
+          // The images whose lookup reaches this file, as the kubelet's matchImages patterns.
+          const patterns = suffixPatterns(entry.slice(0, -".json".length));
+          if (patterns === null) {
+            problems.push({ severity: "warning", message: `${path} is never read: its name is not a registry host[:port] in lower case` });
+          } else registries.push(...patterns);
         }
       }
       problems.push(...seedScriptDirectoryProblems(baseDir, isDirectory));
-      return inspection({ registries: [...new Set(registries)], problems });
+      return inspection({ registries: [...new Set(registries)], problems, directories: [baseDir] });
     },
   };
 };

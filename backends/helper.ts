@@ -5,7 +5,7 @@
 // not run.
 import * as v from "valibot";
 import { askCredentialHelper, helperProblems, helperServerUrl, isValidHelperName } from "./support/credential-helper.ts";
-import { checkMatchImages } from "./support/match-images.ts";
+import { checkMatchImages, requiredMatchImages } from "./support/match-images.ts";
 import { cacheDurationOption, checkTimeout, parseOptions, timeoutOption } from "./support/options.ts";
 import { inspection, type BackendFactory } from "./types.ts";
 
@@ -16,7 +16,7 @@ export const HelperOptions = v.strictObject({
     v.string(),
     v.check(isValidHelperName, "must be a helper name (letters, digits, '.', '_', '-'), run as docker-credential-<name>"),
   ),
-  matchImages: v.pipe(v.array(nonEmpty), v.check((list) => list.length > 0, "must list at least one pattern")),
+  matchImages: requiredMatchImages,
   serverUrl: v.optional(nonEmpty),
   cacheDuration: cacheDurationOption,
   timeout: timeoutOption,

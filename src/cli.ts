@@ -5,6 +5,8 @@ import packageJson from "../package.json" with { type: "json" };
 import { parseArgs, usageOf, UsageError, type Invocation } from "./args.ts";
 import { check } from "./commands/check.ts";
 import { explain } from "./commands/explain.ts";
+import { install } from "./commands/install.ts";
+import { kubeletConfig } from "./commands/kubelet-config.ts";
 import { provide } from "./commands/provide.ts";
 import { answer, type Io } from "./io.ts";
 import { IDENT, Log } from "./log.ts";
@@ -43,6 +45,10 @@ export async function run(io: Io): Promise<number> {
       return explain(io, log, prepared, invocation);
     case "check":
       return check(io, log, prepared, invocation);
+    case "kubelet-config":
+      return kubeletConfig(io, log, prepared, options);
+    case "install":
+      return install(io, log, prepared, options);
     default:
       log.error(`the ${command} command is not available yet`);
       return 2;

@@ -14,6 +14,8 @@ export interface Io {
   pid: number;
   /** Milliseconds since the run started (the deadline counts from there). */
   clock(): number;
+  /** The running executable, which install copies (process.execPath when absent; tests give another). */
+  execPath?: string;
 }
 
 /** Writes stdout's one document (or report): 0, or 1 with a message when it could not be written. */

@@ -28,6 +28,11 @@ export class Log {
     this.syslog("warning", message);
   }
 
+  /** What an operator command tells besides its report: stderr only, never syslog. */
+  note(message: string): void {
+    this.write(`${IDENT}: note: ${message}\n`);
+  }
+
   error(message: string): void {
     this.write(`${IDENT}: error: ${message}\n`);
   }

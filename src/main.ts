@@ -49,6 +49,7 @@ try {
     stderr: writeStderr,
     pid: process.pid,
     clock: () => performance.now(),
+    execPath: process.execPath,
   });
 } catch (error) {
   // A bug. Its message could quote input, so print only its type and where it happened.

@@ -270,6 +270,11 @@ describe("configuration mistakes are start-up errors, not silent", () => {
     ["__proto__ in a backend entry", JSON.parse('{"backends":[{"type":"file","__proto__":{"dir":"/x"}}]}'), /backend "file": unknown field "__proto__"/],
     ["constructor in a backend entry", { backends: [{ type: "env", constructor: "x" }] }, /backend "env": unknown field "constructor"/],
     ["prototype in a backend entry", { backends: [{ type: "env", prototype: "x" }] }, /backend "env": unknown field "prototype"/],
+    // matchImages patterns the kubelet's matcher would never match as written
+    ["a helper pattern with a scheme", { backends: [{ type: "helper", name: "gcr", helper: "gcloud", matchImages: ["*.gcr.io", "https://*.pkg.dev"] }] }, /backend "gcr": field "matchImages\.1" has a scheme/],
+    ["an exec pattern with a query", { backends: [{ type: "exec", name: "ecr", command: "p", matchImages: ["reg.example.org?x=1"] }] }, /backend "ecr": field "matchImages\.0" has a '\?' or '#'/],
+    ["a token pattern with a glob in its path", { backends: [{ type: "token", username: "u", matchImages: ["*.example.org/*"] }] }, /backend "token": field "matchImages\.0" has a path no image has/],
+    ["a pattern Go cannot parse", { backends: [{ type: "helper", helper: "x", matchImages: ["reg.example.org:http"] }] }, /backend "helper": field "matchImages\.0" cannot be parsed by the kubelet \(invalid port/],
   ];
   for (const [what, config, message] of cases) {
     test(what, () => {
