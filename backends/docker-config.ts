@@ -1,38 +1,54 @@
-// `docker-config` backend: credentials that `docker login` / `podman login` already wrote, read from
-// DOCKER_AUTH_CONFIG and then Docker config.json / containers auth.json files.
+// `docker-config` backend: credentials that `docker login`, `podman login` or `skopeo login`
+// already wrote, found where those tools find them and read as they read them.
 //
-// The first source with credentials for the registry answers; sources are never merged, so what a
-// node uses is always what one file says. Within one source, for the image's registry:
+// Sources, in order (defaultConfigFiles): DOCKER_AUTH_CONFIG; then containers/image's list
+// (pkg/docker/config/config.go getAuthFilePaths, getPathToAuthWithOS): $REGISTRY_AUTH_FILE alone
+// when it is set, else the runtime auth.json, ${XDG_CONFIG_HOME:-~/.config}/containers/auth.json,
+// $DOCKER_CONFIG/config.json (else ~/.docker/config.json) and ~/.dockercfg; then the kubelet's
+// old paths. The first source with credentials for the image answers; sources are never merged,
+// so what a node uses is always what one file says. Within one source, for the image's registry:
 //   1. credHelpers[host] runs that helper, and its answer is final: "not found" is a miss for the
 //      file, with no fallback to auths (docker/cli configfile.GetCredentialsStore).
-//   2. Otherwise every auths entry of the registry is returned, the registry key and all namespace
+//   2. Otherwise, when credsStore is set, the store answers for the registry, and the file's
+//      plaintext auths entries of the registry are not used, even when the store has nothing
+//      (docker/cli credentials/native_store.go Get overwrites the file's entry with the store's).
+//   3. Otherwise every auths entry of the registry is returned, the registry key and all namespace
 //      keys ("host/team"), so that one Registry-cached answer serves every image of the registry
 //      and the kubelet picks the most specific key (keyring.go sorts keys in reverse order).
-//   3. credsStore answers for the registry key when no auths entry holds credentials for it.
-import { isAbsolute, join } from "node:path";
+// Keys of a docker config file and helper names are not ours: messages name them by position.
+import { readdirSync } from "node:fs";
+import { userInfo } from "node:os";
+import { basename, dirname, join } from "node:path";
 import * as v from "valibot";
+import { DEFAULTS } from "../src/core/defaults.ts";
 import { FileReadError, readOptionalFile } from "../src/core/files.ts";
 import { DOCKER_HUB_HOSTS, DOCKER_HUB_SERVER_URL } from "../src/core/image.ts";
 import { dockerConfigKey } from "../src/core/keys.ts";
 import { keyringLookup } from "../src/core/keyring.ts";
 import { jsonObject, parseJsonAs } from "../src/core/validation.ts";
-import { askCredentialHelper, helperServerUrl } from "./support/credential-helper.ts";
-import { cacheDurationOption, parseOptions, timeoutOption } from "./support/options.ts";
+import { askCredentialHelper, helperProblems, helperServerUrls, isValidHelperName } from "./support/credential-helper.ts";
+import { fileProblems } from "./support/inspect.ts";
+import { annotationOption, annotationScope } from "./support/annotation.ts";
+import { absolutePath, cacheDurationOption, checkTimeout, parseOptions, timeoutOption } from "./support/options.ts";
 import {
   BackendError,
+  inspection,
+  type Problem,
   type BackendContext,
   type BackendFactory,
   type Credential,
   type ImageTarget,
 } from "./types.ts";
 
-const DockerConfigOptions = v.strictObject({
-  files: v.optional(
-    v.array(v.pipe(v.string(), v.check((path) => isAbsolute(path), "must hold absolute paths"))),
-  ),
+/** The options' fields (the whole options are checked with DockerConfigOptions). */
+export const DockerConfigOptionFields = v.strictObject({
+  files: v.optional(v.array(absolutePath)),
+  /** A service-account annotation whose value names a subdirectory beside each of `files`. */
+  annotation: annotationOption,
   cacheDuration: cacheDurationOption,
   helperTimeout: timeoutOption,
 });
+const DockerConfigOptions = v.pipe(DockerConfigOptionFields, v.check((options) => options.annotation === undefined || options.files !== undefined, 'sets "annotation" without "files" (the node-wide default files have no per-account copies)'));
 
 // Go decodes JSON null into a field as "absent", so null is accepted wherever a value is optional.
 const text = v.nullish(v.string());
@@ -41,10 +57,11 @@ const text = v.nullish(v.string());
 const AuthEntry = v.nullish(
   jsonObject(v.object({ auth: text, username: text, password: text, identitytoken: text, registrytoken: text })),
 );
+const Auths = jsonObject(v.record(v.string(), AuthEntry));
 // Unknown top-level keys (psFormat, currentContext, plugins, proxies, detachKeys, …) are allowed.
 const ConfigFile = jsonObject(
   v.object({
-    auths: v.nullish(jsonObject(v.record(v.string(), AuthEntry))),
+    auths: v.nullish(Auths),
     credHelpers: v.nullish(jsonObject(v.record(v.string(), v.string()))),
     credsStore: text,
   }),
@@ -53,33 +70,78 @@ type ConfigFile = v.InferOutput<typeof ConfigFile>;
 type AuthEntry = v.InferOutput<typeof AuthEntry>;
 
 /**
- * The files read when the `files` option is absent, in order. Variables come only from `env`;
- * an unset or empty variable drops its entry (Go's os.Getenv(x) != "" tests).
+ * "config": config.json / auth.json ({"auths": {...}, "credHelpers": ..., "credsStore": ...}).
+ * "legacy": ~/.dockercfg, the format before Docker 1.7: the auths map itself, at the top level.
  */
-export function defaultConfigFiles(env: Readonly<Record<string, string | undefined>>): string[] {
+type Format = "config" | "legacy";
+
+/** A file is read in the legacy format when it is named .dockercfg, as ~/.dockercfg is. */
+export function fileFormat(path: string): Format {
+  return basename(path) === ".dockercfg" ? "legacy" : "config";
+}
+
+/** What the default list needs to know about the account we run as; asked only when needed. */
+export interface Account {
+  /** The real user id (containers/image: os.Getuid()). */
+  uid(): number;
+  /** The home directory in the password database, or null when there is none. */
+  home(): string | null;
+}
+
+const PROCESS_ACCOUNT: Account = {
+  uid: () => process.getuid?.() ?? 0,
+  home: () => {
+    try {
+      return userInfo().homedir || null;
+    } catch {
+      return null; // no entry for our uid
+    }
+  },
+};
+
+/** The kubelet's old keyring search path (credentialprovider/config.go): its root directory and "/.docker". */
+const KUBELET_FILES = ["/var/lib/kubelet/config.json", "/.docker/config.json"];
+
+/**
+ * The files read when the `files` option is absent, in order. Variables come only from `env`;
+ * an unset or empty variable counts as unset (Go's os.Getenv(x) != "" tests). `account` is asked
+ * for the uid only when XDG_RUNTIME_DIR is unset, and for the home directory only when HOME is.
+ */
+export function defaultConfigFiles(env: Readonly<Record<string, string | undefined>>, account: Account = PROCESS_ACCOUNT): string[] {
   const get = (name: string) => (env[name] === "" ? undefined : env[name]);
-  const home = get("HOME");
-  const files: (string | undefined)[] = [
-    get("REGISTRY_AUTH_FILE"),
-    // docker/cli config.Dir(): $DOCKER_CONFIG, else ~/.docker
-    get("DOCKER_CONFIG") !== undefined
-      ? join(get("DOCKER_CONFIG") as string, "config.json")
-      : home !== undefined
-        ? join(home, ".docker", "config.json")
-        : undefined,
-    // containers/image pkg/docker/config: ${XDG_RUNTIME_DIR}/containers/auth.json, then
-    // ${XDG_CONFIG_HOME:-$HOME/.config}/containers/auth.json
-    get("XDG_RUNTIME_DIR") !== undefined ? join(get("XDG_RUNTIME_DIR") as string, "containers", "auth.json") : undefined,
-    get("XDG_CONFIG_HOME") !== undefined
-      ? join(get("XDG_CONFIG_HOME") as string, "containers", "auth.json")
-      : home !== undefined
-        ? join(home, ".config", "containers", "auth.json")
-        : undefined,
-    // The kubelet's old keyring search path (credentialprovider/config.go): its root directory
-    // and "/.docker".
-    "/var/lib/kubelet/config.json",
-    "/.docker/config.json",
-  ];
+  // docker/cli config.getHomeDir and containers/storage homedir.Get (via unshare.HomeDir): $HOME,
+  // else the password database's entry for our uid.
+  let home: string | null | undefined = get("HOME");
+  const homeDir = (): string | null => {
+    if (home === undefined) home = account.home();
+    return home;
+  };
+  const underHome = (...parts: string[]) => {
+    const dir = homeDir();
+    return dir === null ? undefined : join(dir, ...parts);
+  };
+  const registryAuthFile = get("REGISTRY_AUTH_FILE");
+  const xdgRuntimeDir = get("XDG_RUNTIME_DIR");
+  const xdgConfigHome = get("XDG_CONFIG_HOME");
+  const dockerConfig = get("DOCKER_CONFIG");
+  // containers/image getAuthFilePaths: a path the user gave (REGISTRY_AUTH_FILE, through podman's
+  // and skopeo's --authfile default) is the only one it reads (since v5.24, commit b3748aab).
+  const containersFiles: (string | undefined)[] =
+    registryAuthFile !== undefined
+      ? [registryAuthFile]
+      : [
+          // getPathToAuthWithOS: $XDG_RUNTIME_DIR/containers/auth.json, else
+          // /run/containers/<uid>/auth.json (where podman login and skopeo login write as root).
+          xdgRuntimeDir !== undefined
+            ? join(xdgRuntimeDir, "containers", "auth.json")
+            : `/run/containers/${account.uid()}/auth.json`,
+          xdgConfigHome !== undefined ? join(xdgConfigHome, "containers", "auth.json") : underHome(".config", "containers", "auth.json"),
+          // docker/cli config.Dir(): $DOCKER_CONFIG, else ~/.docker
+          dockerConfig !== undefined ? join(dockerConfig, "config.json") : underHome(".docker", "config.json"),
+          // the legacy file, read with legacyFormat: true
+          underHome(".dockercfg"),
+        ];
+  const files = [...containersFiles, ...KUBELET_FILES];
   return [...new Set(files.filter((file): file is string => file !== undefined))];
 }
 
@@ -98,7 +160,10 @@ function entryCredential(entry: AuthEntry, describe: string): EntryCredential {
     const decoded = Buffer.from(encoded, "base64").toString("utf8");
     const colon = decoded.indexOf(":");
     if (colon === -1) throw new BackendError(`${describe}: "auth" does not decode to user:password`);
-    credential = { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    // strings.Trim(password, "\x00"): NULs at both ends of the password go, as in docker/cli
+    // (cli/config/configfile/file.go decodeAuth) and containers/image (pkg/docker/config/config.go
+    // decodeDockerAuth).
+    credential = { username: decoded.slice(0, colon), password: decoded.slice(colon + 1).replace(/^\0+|\0+$/g, "") };
   } else if (entry?.username || entry?.password) {
     credential = { username: entry.username ?? "", password: entry.password ?? "" };
   }
@@ -112,6 +177,9 @@ function entryCredential(entry: AuthEntry, describe: string): EntryCredential {
 interface Source {
   /** "DOCKER_AUTH_CONFIG" or the file's path: named in logs, never its content. */
   label: string;
+  /** The file's real path (the label hides an annotation's value); undefined for DOCKER_AUTH_CONFIG. */
+  path?: string;
+  format: Format;
   /** The text, or null when the file does not exist. Throws BackendError when unreadable. */
   read(): string | null;
 }
@@ -119,22 +187,34 @@ interface Source {
 export const createDockerConfigBackend: BackendFactory = (options, context) => {
   const parsedOptions = parseOptions(DockerConfigOptions, options);
   const { cacheDuration, helperTimeout } = parsedOptions;
-  const files = parsedOptions.files ?? defaultConfigFiles(context.env);
+  checkTimeout("helperTimeout", helperTimeout, context.deadline);
 
-  const sources = (): Source[] => {
+  // Built for each lookup, not here: the default list may need the password database (no HOME),
+  // which is read only when this backend is asked.
+  const sources = (scope: string | undefined): Source[] => {
     const list: Source[] = [];
     const inline = context.env.DOCKER_AUTH_CONFIG;
-    if (inline !== undefined && inline !== "") list.push({ label: "DOCKER_AUTH_CONFIG", read: () => inline });
-    for (const path of files) list.push({ label: path, read: () => readConfigFile(path) });
+    // DOCKER_AUTH_CONFIG is node-wide: a backend scoped by annotation reads only its own files.
+    if (scope === undefined && inline !== undefined && inline !== "") list.push({ label: "DOCKER_AUTH_CONFIG", format: "config", read: () => inline });
+    for (const file of parsedOptions.files ?? defaultFiles(context)) {
+      // With an annotation, "<dir>/<value>/<name>" for each file "<dir>/<name>"; the value is a DNS
+      // label (annotationScope checks it) and messages show the annotation's key, not its value.
+      const path = scope === undefined ? file : join(dirname(file), scope, basename(file));
+      const label = scope === undefined ? file : join(dirname(file), `<${parsedOptions.annotation}>`, basename(file));
+      list.push({ label, path, format: fileFormat(file), read: () => readConfigFile(path, label) });
+    }
+    context.debug(`sources in order: ${list.map((source, i) => `${i + 1}. ${source.label}`).join(", ")}`);
     return list;
   };
 
   return {
     async lookup(target) {
+      const scope = annotationScope(parsedOptions.annotation, target, context);
+      if (scope === null) return null;
       const broken: string[] = [];
       // Set once a source holds keys of the registry that the kubelet would not use for this image.
       let partial: string | undefined;
-      for (const source of sources()) {
+      for (const source of sources(scope)) {
         try {
           const content = source.read();
           if (content === null) {
@@ -142,8 +222,8 @@ export const createDockerConfigBackend: BackendFactory = (options, context) => {
             continue;
           }
           context.debug(`reading ${source.label}`);
-          const config = parseConfig(source.label, content);
-          const answer = await answerFromConfig(config, target, source.label, context, helperTimeout);
+          const config = parseConfig(source, content);
+          const answer = await answerFromConfig(config, source, target, context, helperTimeout);
           if (answer === null) {
             context.debug(`${source.label} has no credentials for ${target.host}`);
             continue;
@@ -155,8 +235,8 @@ export const createDockerConfigBackend: BackendFactory = (options, context) => {
             partial ??= `${source.label} holds credentials for only part of ${target.host}`;
             continue;
           }
-          const helperNote = answer.helper === null ? "" : ` (helper ${answer.helper})`;
-          return { auth: answer.auth, source: `${source.label}${helperNote}`, cacheDuration, partial };
+          const via = answer.via === null ? "" : ` (${answer.via})`;
+          return { auth: answer.auth, source: `${source.label}${via}`, cacheDuration, partial };
         } catch (error) {
           if (!(error instanceof BackendError)) throw error;
           // A broken source does not hide the next one; it is reported and skipped.
@@ -171,81 +251,187 @@ export const createDockerConfigBackend: BackendFactory = (options, context) => {
       }
       return null;
     },
+
+    async inspect() {
+      // Every source as a lookup would read it (scoped copies: each subdirectory beside the files).
+      const problems: Problem[] = [];
+      const registries = new Set<string>();
+      let unknown = false;
+      const scopes: (string | undefined)[] = parsedOptions.annotation === undefined ? [undefined] : annotationDirectories(parsedOptions.files ?? []);
+      for (const scope of scopes) {
+        for (const source of sources(scope)) {
+          let config: ConfigFile;
+          try {
+            const content = source.read();
+            if (content === null) continue;
+            config = parseConfig(source, content);
+          } catch (error) {
+            problems.push({ severity: "error", message: (error as Error).message });
+            continue;
+          }
+          if (source.path !== undefined) problems.push(...fileProblems(source.path, () => null));
+          for (const key of [...Object.keys(config.auths ?? {}), ...Object.keys(config.credHelpers ?? {})]) {
+            const parsed = dockerConfigKey(key);
+            if (parsed !== null) registries.add(parsed.registry + parsed.path);
+          }
+          // A credential store can hold any registry: what it answers for cannot be told.
+          if (config.credsStore) unknown = true;
+          const helpers: [string, string][] = Object.values(config.credHelpers ?? {}).map((helper, i) => [helper, `credHelpers entry ${i + 1}`]);
+          if (config.credsStore) helpers.push([config.credsStore, "credsStore"]);
+          for (const [helper, where] of helpers) {
+            if (!isValidHelperName(helper)) {
+              problems.push({ severity: "error", message: `${source.label}: ${where} is not a helper name` });
+            } else {
+              // The helper's name comes from the file: messages say where it is named instead.
+              problems.push(...helperProblems(helper, context.childEnv.PATH, `${source.label}: ${where}`, false));
+            }
+          }
+        }
+      }
+      const variables = context.env.DOCKER_AUTH_CONFIG ? ["DOCKER_AUTH_CONFIG"] : [];
+      return inspection({ registries: unknown ? "unknown" : [...registries].sort(), problems, credentialVariables: variables });
+    },
   };
 };
 
-function readConfigFile(path: string): string | null {
+/** The annotation subdirectories beside the configured files: every scope a pod may pick. */
+function annotationDirectories(files: readonly string[]): string[] {
+  const scopes = new Set<string>();
+  for (const file of files) {
+    try {
+      for (const entry of readdirSync(dirname(file), { withFileTypes: true })) if (entry.isDirectory()) scopes.add(entry.name);
+    } catch {
+      // No directory: nothing to inspect.
+    }
+  }
+  return [...scopes].sort();
+}
+
+/** The default list, saying under --debug what decided it. */
+function defaultFiles(context: BackendContext): string[] {
+  const { env } = context;
+  if (env.REGISTRY_AUTH_FILE) {
+    context.debug("REGISTRY_AUTH_FILE is set: the other containers and Docker files are not read");
+  }
+  return defaultConfigFiles(env, {
+    uid: PROCESS_ACCOUNT.uid,
+    home: () => {
+      const home = PROCESS_ACCOUNT.home();
+      context.debug(
+        home === null
+          ? "HOME is unset and the password database has no home directory for our user: no files under ~"
+          : `HOME is unset: ~ is ${home}, our user's home directory in the password database`,
+      );
+      return home;
+    },
+  });
+}
+
+function readConfigFile(path: string, shown: string): string | null {
   try {
-    return readOptionalFile(path);
+    return readOptionalFile(path, DEFAULTS.fileLimits.dockerConfig, shown);
   } catch (error) {
     if (error instanceof FileReadError) throw new BackendError(error.message);
     throw error;
   }
 }
 
-function parseConfig(label: string, content: string): ConfigFile {
+function parseConfig(source: Source, content: string): ConfigFile {
   // docker/cli LoadFromReader accepts an empty file (io.EOF) as an empty configuration.
   if (content.trim() === "") return {};
-  return parseJsonAs(ConfigFile, content, (problem) => new BackendError(`${label}: ${problem}`), { external: true });
+  const fail = (problem: string) => new BackendError(`${source.label}: ${problem}`);
+  if (source.format === "legacy") return { auths: parseJsonAs(Auths, content, fail, { external: true }) };
+  return parseJsonAs(ConfigFile, content, fail, { external: true });
 }
 
 interface Answer {
   auth: Record<string, Credential>;
-  /** The helper that answered (part of) it, for the hit's source. */
-  helper: string | null;
+  /** The helper that answered it, by where the file names it ("credsStore"), for the hit's source. */
+  via: string | null;
 }
 
 async function answerFromConfig(
   config: ConfigFile,
+  source: Source,
   target: ImageTarget,
-  label: string,
   context: BackendContext,
   timeout: string,
 ): Promise<Answer | null> {
+  const { label } = source;
+  const legacy = source.format === "legacy";
   const isHub = DOCKER_HUB_HOSTS.has(target.lookupHost);
   const registry = isHub ? "docker.io" : target.lookupHost;
-  // Keys as the kubelet matches them: the image's own host spelling; Docker Hub as "docker.io",
-  // which is how the kubelet names every Hub image.
-  const keyHost = isHub ? "docker.io" : target.host;
+  // Keys as the kubelet matches them: the image's own host spelling, Docker Hub aliases included
+  // (the keyring matches "docker.io" to no "registry-1.docker.io/…" image, and the other way round).
+  const keyHost = target.host;
 
-  const askHelper = (helper: string, kind: string) =>
-    askCredentialHelper(helper, helperServerUrl(target), { env: context.env, timeout, context, describe: `${label}: ${kind}` });
+  // A helper named by the file: its name is not ours to print, so messages say where it was named.
+  // Docker Hub is asked under docker's key, then under containers' (helperServerUrls).
+  const askHelper = async (helper: string, where: string): Promise<Answer | null> => {
+    for (const serverUrl of helperServerUrls(target)) {
+      const credential = await askCredentialHelper(helper, serverUrl, {
+        timeout,
+        context,
+        describe: `${label}: ${where}`,
+        label: "helper",
+      });
+      if (credential !== null) return { auth: { [keyHost]: credential }, via: where };
+    }
+    return null;
+  };
 
   // 1. credHelpers for this registry beat everything else in the file.
-  const helperKey = Object.keys(config.credHelpers ?? {}).find((key) => {
+  const helperEntries = Object.entries(config.credHelpers ?? {});
+  const helperIndex = helperEntries.findIndex(([key, helper]) => {
     const normalized = dockerConfigKey(key);
-    return normalized?.registry === registry && normalized.path === "" && config.credHelpers?.[key] !== "";
+    return normalized?.registry === registry && normalized.path === "" && helper !== "";
   });
-  if (helperKey !== undefined) {
-    const helper = config.credHelpers?.[helperKey] as string;
-    const credential = await askHelper(helper, "credHelpers");
-    return credential === null ? null : { auth: { [keyHost]: credential }, helper };
+  const helperEntry = helperEntries[helperIndex];
+  if (helperEntry !== undefined) return askHelper(helperEntry[1], `credHelpers entry ${helperIndex + 1}`);
+
+  // The auths entries of the registry, with their positions in the file (messages name them so).
+  const entries: { key: string; entry: AuthEntry; path: string; position: number }[] = [];
+  for (const [index, [key, entry]] of Object.entries(config.auths ?? {}).entries()) {
+    const normalized = dockerConfigKey(key);
+    if (normalized?.registry !== registry) continue;
+    // containers/image normalizeAuthFileKey: a legacy key is a registry, its path is dropped.
+    entries.push({ key, entry, path: legacy ? "" : normalized.path, position: index + 1 });
+  }
+  const describe = (position: number) => `${label}: ${legacy ? "entry" : "auths entry"} ${position}`;
+
+  // 2. credsStore: the store answers for the registry; the file's own entries are not used.
+  if (config.credsStore) {
+    const ignored = entries.filter(({ entry }) => entry && Object.values(entry).some((value) => value));
+    if (ignored.length > 0) {
+      const positions = ignored.map(({ position }) => position).join(", ");
+      context.debug(
+        `${label}: credsStore is set, so the store answers for ${target.host} and ` +
+          `auths ${ignored.length === 1 ? `entry ${positions} is` : `entries ${positions} are`} not used, as in docker`,
+      );
+    }
+    return askHelper(config.credsStore, "credsStore");
   }
 
-  // 2. Every auths entry of the registry, grouped by namespace path. Within a group the key
+  // 3. Every auths entry of the registry, grouped by namespace path. Within a group the key
   //    written exactly as the registry ("registry.example.org", or Docker's own Hub key) comes
   //    first, then the others in file order (docker/cli fileStore.Get: exact key, then any key
   //    whose hostname matches).
-  const groups = new Map<string, { key: string; entry: AuthEntry; exact: boolean }[]>();
-  for (const [key, entry] of Object.entries(config.auths ?? {})) {
-    const normalized = dockerConfigKey(key);
-    if (normalized?.registry !== registry) continue;
+  const groups = new Map<string, { entry: AuthEntry; position: number; exact: boolean }[]>();
+  for (const { key, entry, path, position } of entries) {
     const exact = isHub
-      ? key === DOCKER_HUB_SERVER_URL || key === `docker.io${normalized.path}`
-      : key.toLowerCase() === `${registry}${normalized.path}`;
-    const group = groups.get(normalized.path) ?? [];
-    group.push({ key, entry, exact });
-    groups.set(normalized.path, group);
+      ? key === DOCKER_HUB_SERVER_URL || key === `docker.io${path}`
+      : key.toLowerCase() === `${registry}${path}`;
+    const group = groups.get(path) ?? [];
+    group.push({ entry, position, exact });
+    groups.set(path, group);
   }
   const auth: Record<string, Credential> = {};
   for (const [path, group] of groups) {
     group.sort((a, b) => Number(b.exact) - Number(a.exact));
-    for (const { key, entry } of group) {
-      const found = entryCredential(entry, `${label}: auths entry "${key}"`);
+    for (const { entry, position } of group) {
+      const found = entryCredential(entry, describe(position));
       if (found.kind === "token") {
-        context.warn(
-          `${label}: auths entry "${key}" holds only an identity or registry token, which the kubelet cannot use; skipped`,
-        );
+        context.warn(`${describe(position)} holds only an identity or registry token, which the kubelet cannot use; skipped`);
       }
       if (found.kind === "credential") {
         auth[`${keyHost}${path}`] = found.credential;
@@ -253,16 +439,5 @@ async function answerFromConfig(
       }
     }
   }
-
-  // 3. credsStore for the registry key when auths had no credentials for it (docker login writes
-  //    an empty {} entry beside a credsStore; that entry is not a match).
-  let helper: string | null = null;
-  if (!(keyHost in auth) && config.credsStore) {
-    const credential = await askHelper(config.credsStore, "credsStore");
-    if (credential !== null) {
-      auth[keyHost] = credential;
-      helper = config.credsStore;
-    }
-  }
-  return Object.keys(auth).length === 0 ? null : { auth, helper };
+  return Object.keys(auth).length === 0 ? null : { auth, via: null };
 }

@@ -3,21 +3,22 @@
 // cover, request JSON on stdin, our environment plus its `env`, one strict response on stdout whose
 // apiVersion must be the one we sent. Its stderr goes straight to ours. Its stdout may hold
 // passwords, so no message here ever quotes it.
+import { accessSync, constants, statSync } from "node:fs";
 import { basename, isAbsolute } from "node:path";
 import * as v from "valibot";
 import { DEFAULTS } from "../src/core/defaults.ts";
 import { durationMs, formatGoDuration, parseGoDuration } from "../src/core/duration.ts";
 import { API_VERSIONS, parseResponse, type ApiVersion } from "../src/core/protocol.ts";
 import { ChildProcessError, findExecutable, runChild } from "./support/child-process.ts";
-import { parseOptions, timeoutOption } from "./support/options.ts";
-import { checkMatchImages } from "./support/match-images.ts";
-import { BackendError, type BackendFactory, type Hit, type LookupTarget } from "./types.ts";
+import { checkTimeout, parseOptions, timeoutOption } from "./support/options.ts";
+import { checkMatchImages, matchImagePattern } from "./support/match-images.ts";
+import { BackendError, inspection, type BackendFactory, type Hit, type LookupTarget, type Problem } from "./types.ts";
 
 const V1: ApiVersion = "credentialprovider.kubelet.k8s.io/v1";
 
 const noNul = v.check((text: string) => !text.includes("\0"), "must not contain a NUL character");
 
-const ExecOptions = v.strictObject({
+export const ExecOptions = v.strictObject({
   command: v.pipe(
     v.string(),
     v.nonEmpty("must not be empty"),
@@ -36,7 +37,7 @@ const ExecOptions = v.strictObject({
   // The kubelet requires matchImages in its own config; here leaving it out means every image.
   matchImages: v.optional(
     v.pipe(
-      v.array(v.pipe(v.string(), v.nonEmpty("must not be empty"))),
+      v.array(matchImagePattern),
       v.nonEmpty("must not be empty (leave it out to match every image)"),
     ),
   ),
@@ -49,14 +50,15 @@ const ExecOptions = v.strictObject({
 
 export const createExecBackend: BackendFactory = (options, context) => {
   const config = parseOptions(ExecOptions, options);
+  checkTimeout("timeout", config.timeout, context.deadline);
   const { command, apiVersion, matchImages } = config;
   const timeoutText = config.timeout;
   const timeoutMs = durationMs(config.timeout);
-  const childEnv: Record<string, string | undefined> = { ...context.env, ...config.env };
 
   /** Runs the provider once; returns its stdout, or throws if it failed in any way. */
   async function run(target: LookupTarget): Promise<string> {
     const { image } = target;
+    const childEnv = { ...context.childEnv, ...config.env };
     const executable = isAbsolute(command) ? command : findExecutable(command, childEnv.PATH);
     if (executable === null) throw new BackendError(`${command} not found on PATH`);
     context.debug(`running ${executable} for ${image}`);
@@ -68,7 +70,10 @@ export const createExecBackend: BackendFactory = (options, context) => {
         timeoutMs,
         timeoutText,
         maxOutputBytes: config.maxOutputBytes,
-        stderr: "inherit", // the kubelet shows a provider's stderr; so do we
+        deadline: context.deadline,
+        // The kubelet shows a provider's stderr, and so do we, but through us: a child that outlived
+        // us must never hold the kubelet's pipe open.
+        stderr: { prefix: "", maxBytes: DEFAULTS.execMaxStderrBytes, write: (line) => context.passStderr(line.replace(/\n$/, "")) },
       });
     } catch (error) {
       if (error instanceof ChildProcessError) throw new BackendError(`${command} ${error.message}`);
@@ -101,6 +106,23 @@ export const createExecBackend: BackendFactory = (options, context) => {
         hit.cacheDuration = formatGoDuration(nanos < 0n ? 0n : nanos);
       }
       return hit;
+    },
+
+    async inspect() {
+      const executable = isAbsolute(command) ? command : findExecutable(command, { ...context.childEnv, ...config.env }.PATH);
+      const problems: Problem[] = [];
+      if (executable === null) {
+        problems.push({ severity: "error", message: `${command} is not on PATH`, fix: "give its absolute path as command, or add its directory to PATH" });
+      } else {
+        try {
+          accessSync(executable, constants.X_OK);
+          if (!statSync(executable).isFile()) throw new Error("not a file");
+        } catch {
+          problems.push({ severity: "error", message: `${executable} is not an executable file`, fix: `chmod 0755 ${executable}` });
+        }
+      }
+      // Without matchImages the provider is asked for every image: what it answers for is its business.
+      return inspection({ registries: matchImages ?? "unknown", problems });
     },
   };
 };

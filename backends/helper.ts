@@ -4,19 +4,19 @@
 // what it means in the kubelet's provider config. No pattern matching = a miss, and the helper is
 // not run.
 import * as v from "valibot";
-import { askCredentialHelper, helperServerUrl, isValidHelperName } from "./support/credential-helper.ts";
-import { checkMatchImages } from "./support/match-images.ts";
-import { cacheDurationOption, parseOptions, timeoutOption } from "./support/options.ts";
-import type { BackendFactory } from "./types.ts";
+import { askCredentialHelper, helperProblems, helperServerUrl, isValidHelperName } from "./support/credential-helper.ts";
+import { checkMatchImages, requiredMatchImages } from "./support/match-images.ts";
+import { cacheDurationOption, checkTimeout, parseOptions, timeoutOption } from "./support/options.ts";
+import { inspection, type BackendFactory } from "./types.ts";
 
 const nonEmpty = v.pipe(v.string(), v.check((value) => value !== "", "must not be empty"));
 
-const HelperOptions = v.strictObject({
+export const HelperOptions = v.strictObject({
   helper: v.pipe(
     v.string(),
     v.check(isValidHelperName, "must be a helper name (letters, digits, '.', '_', '-'), run as docker-credential-<name>"),
   ),
-  matchImages: v.pipe(v.array(nonEmpty), v.check((list) => list.length > 0, "must list at least one pattern")),
+  matchImages: requiredMatchImages,
   serverUrl: v.optional(nonEmpty),
   cacheDuration: cacheDurationOption,
   timeout: timeoutOption,
@@ -24,6 +24,7 @@ const HelperOptions = v.strictObject({
 
 export const createHelperBackend: BackendFactory = (options, context) => {
   const { helper, matchImages, serverUrl, cacheDuration, timeout } = parseOptions(HelperOptions, options);
+  checkTimeout("timeout", timeout, context.deadline);
   return {
     async lookup(target) {
       const { matches, partial } = checkMatchImages(matchImages, target.image);
@@ -32,9 +33,13 @@ export const createHelperBackend: BackendFactory = (options, context) => {
         context.debug(`no matchImages pattern matches ${target.image}`);
         return miss;
       }
-      const credential = await askCredentialHelper(helper, serverUrl ?? helperServerUrl(target), { env: context.env, timeout, context });
+      const credential = await askCredentialHelper(helper, serverUrl ?? helperServerUrl(target), { timeout, context });
       if (credential === null) return miss;
       return { auth: { [target.host]: credential }, source: `(helper ${helper})`, cacheDuration, partial };
+    },
+
+    async inspect() {
+      return inspection({ registries: matchImages, problems: helperProblems(helper, context.childEnv.PATH) });
     },
   };
 };

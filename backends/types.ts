@@ -5,14 +5,22 @@
 //             that the backend holds or is limited to other parts of the image's registry);
 //   a thrown BackendError   this source is broken: reported, and the chain asks the next backend.
 // Anything else thrown is a bug, reported by its type only.
+import type { Deadline } from "../src/core/deadline.ts";
 import type { ImageTarget } from "../src/core/image.ts";
 import type { CacheKeyType, Credential, ServiceAccountFields } from "../src/core/protocol.ts";
+import type { ServiceAccountIdentity } from "../src/core/service-account.ts";
 
 export type { CacheKeyType, Credential, ImageTarget };
 
 /** What a backend is asked about: the image, and the request's service-account fields (never log them). */
 export interface LookupTarget extends ImageTarget {
-  serviceAccount: ServiceAccountFields;
+  serviceAccount: ServiceAccountFields & {
+    /**
+     * Who the pod runs as, from the token's claims: set only when the configuration needs it (a
+     * backend with `serviceAccounts`, or a `token` backend) and the request carries a token.
+     */
+    identity?: ServiceAccountIdentity;
+  };
 }
 
 export interface Hit {
@@ -52,12 +60,47 @@ export interface Backend {
   /** The instance's name in logs and errors: "file", or a configured name. */
   readonly name: string;
   lookup(target: LookupTarget): Promise<LookupResult>;
+  /** What the backend can tell without a request, for the operator commands; never on the kubelet's path. */
+  inspect(): Promise<Inspection>;
+}
+
+/** Something wrong with what a backend reads or runs, and how to put it right. Never a secret. */
+export interface Problem {
+  severity: "error" | "warning";
+  message: string;
+  fix?: string;
+}
+
+/** A backend's answer to `check` and `kubelet-config`. */
+export interface Inspection {
+  /**
+   * The kubelet's matchImages patterns of the images it can answer for, from what it holds
+   * (credential file names, docker config keys, its own matchImages), or "unknown" when it cannot
+   * tell (variable names lose dots and dashes; a credential store or a provider can answer anything).
+   */
+  registries: string[] | "unknown";
+  problems: Problem[];
+  /** Names (never values) of the variables that hold its credentials. */
+  credentialVariables: string[];
+  /** Whether it answers with the pod's service-account token (the kubelet then needs cacheType Token). */
+  usesToken?: boolean;
+  /** Directories it reads credential files from, which `install` creates (mode 0700) when missing. */
+  directories?: string[];
 }
 
 /** What a backend may use besides its options; built by backends/registry.ts, tests pass their own. */
 export interface BackendContext {
   /** The environment the provider was started with (never read process.env directly). */
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * The environment for a child (a credential helper, a chained provider): `env` without the
+   * variables that hold credentials of our own backends (see backends/registry.ts).
+   */
+  childEnv: Readonly<Record<string, string | undefined>>;
+  /** The run's deadline: no child may run past it. */
+  deadline: Deadline;
+  /** A line a chained provider printed on its stderr, passed on prefixed with the backend's name. */
+  passStderr(line: string): void;
   /** Lookup steps for --debug, already prefixed with the backend's name. Never pass a secret. */
   debug(message: string): void;
   /** Problems that do not stop the lookup, already prefixed with the backend's name. Never pass a secret. */
@@ -66,6 +109,11 @@ export interface BackendContext {
 
 /** Builds one backend from its options (validated here, at start-up). Throws BackendOptionsError. */
 export type BackendFactory = (options: unknown, context: BackendContext) => Omit<Backend, "name">;
+
+/** An inspection with nothing to say. */
+export function inspection(parts: Partial<Inspection> = {}): Inspection {
+  return { registries: [], problems: [], credentialVariables: [], ...parts };
+}
 
 /** A source that exists but cannot be used: unreadable, invalid, or answering junk. */
 export class BackendError extends Error {

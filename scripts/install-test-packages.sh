@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages the tests use as real components: a registry with htpasswd authentication
-# (docker-registry, apache2-utils), a client that logs in and pushes to it (skopeo), a container
-# runtime that pulls from it through the kubelet's CRI (containerd), a test CA for it over TLS
-# (openssl), real credential helpers (golang-docker-credential-helpers with pass and gnupg), and
-# setpriv (util-linux). Needs root.
+# (docker-registry, apache2-utils), clients that log in and push to it (skopeo, and podman, whose
+# rootful `podman login` needs neither uidmap nor a daemon), a container runtime that pulls from it
+# through the kubelet's CRI (containerd), a test CA for it over TLS (openssl), real credential
+# helpers (golang-docker-credential-helpers with pass and gnupg), and setpriv, unshare and nsenter
+# (util-linux). For the smoke test of the release executables (scripts/check-release.sh):
+# qemu-user-static to run them on other CPUs, libc6-arm64-cross for the arm64 loader and libc,
+# binutils for readelf. Needs root.
 set -euo pipefail
-packages=(util-linux docker-registry apache2-utils skopeo containerd openssl golang-docker-credential-helpers pass gnupg
+packages=(util-linux docker-registry apache2-utils skopeo podman containerd openssl golang-docker-credential-helpers pass gnupg
   qemu-user-static libc6-arm64-cross binutils)
 missing=()
 for package in "${packages[@]}"; do

@@ -7,7 +7,7 @@ import { BACKEND_TYPES, isBackendType, type BackendSpec } from "../backends/regi
 import type { Options } from "./args.ts";
 import { DEFAULTS } from "./core/defaults.ts";
 import { FileReadError, readOptionalFile } from "./core/files.ts";
-import { goDuration, jsonObject, lazySchema, parseJsonAs } from "./core/validation.ts";
+import { checkAs, goDuration, jsonObject, parseJsonAs } from "./core/validation.ts";
 
 export type OnMiss = "error" | "empty";
 
@@ -19,6 +19,10 @@ export interface Settings {
   /** null: no syslog. */
   syslogSocket: string | null;
   debug: boolean;
+  /** The run's time limit, a canonical Go duration. */
+  deadline: string;
+  /** The audience of the service-account tokens the kubelet is told to send (kubelet-config). */
+  serviceAccountTokenAudience: string;
 }
 
 export class ConfigError extends Error {
@@ -26,42 +30,56 @@ export class ConfigError extends Error {
 }
 
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+/** A backend entry's `name`. */
+export const BackendName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "must be letters, digits, '.', '_' or '-'"));
 
-// Built when a config file is read: most runs have none.
-const ConfigFile = lazySchema(() => {
-  // Backend entries are loose here: each backend validates its own options when it is created.
-  const BackendEntry = jsonObject(v.looseObject({
-    type: v.picklist(BACKEND_TYPES),
-    name: v.optional(v.pipe(v.string(), v.regex(NAME, "must be letters, digits, '.', '_' or '-'"))),
-  }));
-  return jsonObject(v.strictObject({
-    backends: v.optional(v.array(BackendEntry)),
-    defaultCacheDuration: v.optional(goDuration("non-negative")),
-    onMiss: v.optional(v.picklist(["error", "empty"])),
-    log: v.optional(
-      jsonObject(
-        v.strictObject({
-          syslogSocket: v.optional(v.string()),
-          debug: v.optional(v.boolean()),
-        }),
-      ),
+// Backend entries are loose here: each backend validates its own options when it is created.
+const BackendEntry = jsonObject(v.looseObject({
+  type: v.picklist(BACKEND_TYPES),
+  name: v.optional(BackendName),
+}));
+
+/**
+ * The config file's own keys (scripts/config-schema.ts builds config.schema.json from them and
+ * each backend's options). `$schema` lets an editor find that schema.
+ */
+export const ConfigFileFields = v.strictObject({
+  $schema: v.optional(v.string()),
+  backends: v.optional(v.pipe(v.array(BackendEntry), v.nonEmpty("must list at least one backend (leave it out for the default chain)"))),
+  defaultCacheDuration: v.optional(goDuration("non-negative")),
+  deadline: v.optional(goDuration("positive")),
+  serviceAccountTokenAudience: v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty"))),
+  onMiss: v.optional(v.picklist(["error", "empty"])),
+  log: v.optional(
+    jsonObject(
+      v.strictObject({
+        syslogSocket: v.optional(v.string()),
+        debug: v.optional(v.boolean()),
+      }),
     ),
-  }));
+  ),
 });
-type ConfigFile = v.InferOutput<ReturnType<typeof ConfigFile>>;
+const ConfigFile = jsonObject(ConfigFileFields);
+type ConfigFile = v.InferOutput<typeof ConfigFile>;
 
 /** Reads and validates a config file; errors name the file and the field, never a value. */
 export function readConfigFile(path: string): ConfigFile {
   let text: string | null;
   try {
-    text = readOptionalFile(path);
+    text = readOptionalFile(path, DEFAULTS.fileLimits.configFile);
   } catch (error) {
     if (error instanceof FileReadError) throw new ConfigError(`config file: ${error.message}`);
     throw error;
   }
   if (text === null) throw new ConfigError(`config file ${path} does not exist`);
-  return parseJsonAs(ConfigFile(), text, (problem) => new ConfigError(`config file ${path}: ${problem}`));
+  const fail = (problem: string) => new ConfigError(`config file ${path}: ${problem}`);
+  const json = parseJsonAs(v.unknown(), text, fail);
+  const file = checkAs(ConfigFile, json, fail);
+  // A backend's options are taken from the JSON itself, not from the loose schema's output,
+  // which drops keys such as "__proto__" and "constructor" that the backend's strict schema must
+  // see (and refuse) like any other unknown key.
+  const entries = (json as { backends?: Record<string, unknown>[] }).backends;
+  return { ...file, backends: file.backends?.map((entry, i) => ({ ...entry, ...entries?.[i] })) };
 }
 
 /** The options of the backend named like its type; a flag for a backend not in the chain is an error. */
@@ -97,9 +115,9 @@ export function resolveSettings(flags: Options, file: ConfigFile = {}): Settings
   });
 
   // Flags that set one backend's options apply to the instance with the default name.
-  if (flags.credroot !== undefined) optionsOf(backends, "file", "--credroot").dir = flags.credroot;
+  // The backends want absolute paths; a path on the command line is relative to where we run.
+  if (flags.credroot !== undefined) optionsOf(backends, "file", "--credroot").dir = resolve(flags.credroot);
   if (flags.dockerConfig !== undefined) {
-    // The backend wants absolute paths; a path on the command line is relative to where we run.
     optionsOf(backends, "docker-config", "--docker-config").files = flags.dockerConfig.map((path) => resolve(path));
   }
 
@@ -111,5 +129,7 @@ export function resolveSettings(flags: Options, file: ConfigFile = {}): Settings
     onMiss: flags.onMiss ?? file.onMiss ?? DEFAULTS.onMiss,
     syslogSocket: syslogSocket === "" ? null : syslogSocket,
     debug: flags.debug || (file.log?.debug ?? false),
+    deadline: flags.deadline ?? file.deadline ?? DEFAULTS.deadline,
+    serviceAccountTokenAudience: file.serviceAccountTokenAudience ?? DEFAULTS.serviceAccountTokenAudience,
   };
 }

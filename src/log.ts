@@ -1,4 +1,6 @@
-// Where messages go: stderr (the kubelet shows it when we fail) and syslog (the seed's log lines).
+// Where messages go: stderr (the kubelet shows it when we fail) and syslog (the seed's log lines,
+// and every warning: on success the kubelet never reads our stderr). Both are best effort: a full
+// disk or a closed pipe on stderr must not cost the kubelet its answer, which only stdout decides.
 // Every message is composed by our own code from names, paths and hosts; no function here takes a
 // credential, and tests assert that no secret reaches either output.
 import { formatSyslogLine, sendSyslog, type Severity } from "./syslog.ts";
@@ -10,19 +12,42 @@ export class Log {
   debugEnabled = false;
   /** Socket path for syslog; null: no syslog. */
   syslogSocket: string | null = null;
+  /** Gets every debug line and warning, whether or not --debug is on (explain collects them). */
+  listener: ((kind: "debug" | "warning", message: string) => void) | null = null;
 
   constructor(private readonly out: { stderr(text: string): void; pid: number }) {}
 
   debug(message: string): void {
-    if (this.debugEnabled) this.out.stderr(`${IDENT}: debug: ${message}\n`);
+    this.listener?.("debug", message);
+    if (this.debugEnabled) this.write(`${IDENT}: debug: ${message}\n`);
   }
 
   warn(message: string): void {
-    this.out.stderr(`${IDENT}: warning: ${message}\n`);
+    this.listener?.("warning", message);
+    this.write(`${IDENT}: warning: ${message}\n`);
+    this.syslog("warning", message);
+  }
+
+  /** What an operator command tells besides its report: stderr only, never syslog. */
+  note(message: string): void {
+    this.write(`${IDENT}: note: ${message}\n`);
   }
 
   error(message: string): void {
-    this.out.stderr(`${IDENT}: error: ${message}\n`);
+    this.write(`${IDENT}: error: ${message}\n`);
+  }
+
+  /** Text as it is (a chained provider's stderr, already prefixed with the backend's name). */
+  raw(text: string): void {
+    this.write(text);
+  }
+
+  private write(text: string): void {
+    try {
+      this.out.stderr(text);
+    } catch {
+      // Diagnostics are best effort (ENOSPC, EPIPE, EBADF on stderr).
+    }
   }
 
   syslog(severity: Severity, message: string): void {

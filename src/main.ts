@@ -1,7 +1,9 @@
 // Entry point of the compiled binary: binds run() to the real process.
 import { writeSync } from "node:fs";
+import { killAllChildren, orphans } from "../backends/support/child-process.ts";
 import { run } from "./cli.ts";
 import { processEnvironment } from "./environment.ts";
+import { IDENT } from "./log.ts";
 import { readCapped } from "./stdin.ts";
 
 function writeAll(fd: number, text: string): void {
@@ -10,19 +12,51 @@ function writeAll(fd: number, text: string): void {
   while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
 }
 
+function writeStderr(text: string): void {
+  try {
+    writeAll(2, text);
+  } catch {
+    // Best effort: a full disk or closed pipe on stderr must not cost the answer.
+  }
+}
+
+/**
+ * From the moment children may run: a signal (the kubelet's or an operator's) stops them all,
+ * with their process groups and any orphans, before we exit. Not earlier: while the request is
+ * read, the default action (exit at once) is right, and a handler would only delay it.
+ */
+function stopChildrenOnSignals(): void {
+  for (const [signal, number] of [["SIGTERM", 15], ["SIGINT", 2], ["SIGHUP", 1]] as const) {
+    process.on(signal, () => {
+      writeStderr(`${IDENT}: error: stopped by ${signal}\n`);
+      void killAllChildren().finally(() => process.exit(128 + number));
+    });
+  }
+}
+
+// Orphans of our children's children are re-parented to us and killed (backends/support/child-process.ts).
+orphans.adopt = true;
+
 try {
   process.exitCode = await run({
     argv: process.argv.slice(2),
     env: processEnvironment(),
-    readStdin: () => readCapped(0),
+    readStdin: (deadline) => {
+      const text = readCapped(0, deadline);
+      stopChildrenOnSignals();
+      return text;
+    },
     stdout: (text) => writeAll(1, text),
-    stderr: (text) => writeAll(2, text),
+    stderr: writeStderr,
     pid: process.pid,
+    clock: () => performance.now(),
+    execPath: process.execPath,
   });
 } catch (error) {
   // A bug. Its message could quote input, so print only its type and where it happened.
   const name = error instanceof Error ? error.name : typeof error;
   const frames = error instanceof Error && error.stack ? error.stack.split("\n").slice(1).join("\n") : "";
-  writeAll(2, `generic-credential-provider: internal error (${name})\n${frames}\n`);
+  writeStderr(`${IDENT}: internal error (${name})\n${frames}\n`);
   process.exitCode = 1;
 }
+await killAllChildren();

@@ -16,6 +16,7 @@ import { buildOciImage, type OciImage } from "./support/oci-image.ts";
 import { isGone } from "./support/processes.ts";
 import { pushImage, registryAccepts, skopeoLogin, startRegistry, type Registry } from "./support/registry.ts";
 import { makeTestTls } from "./support/tls.ts";
+import { serviceAccountToken } from "./support/tokens.ts";
 
 const V1 = "credentialprovider.kubelet.k8s.io/v1";
 const USER = "cri-user";
@@ -155,6 +156,52 @@ for (const transport of ["http", "https"] as const) {
     });
   });
 }
+
+describe("two teams on one registry, each pulling with its own account (service-account token mode)", () => {
+  const TEAM_PASSWORD = { "team-a": "fake-team-a-pw-1212", "team-b": "fake-team-b-pw-3434" } as const;
+  let registry: Registry;
+  let reference: string;
+  let args: string[];
+
+  beforeAll(async () => {
+    registry = await startRegistry("pusher", PASSWORD, { accounts: { "team-a-user": TEAM_PASSWORD["team-a"], "team-b-user": TEAM_PASSWORD["team-b"] } });
+    pushImage(registry, "pusher", PASSWORD, image, REPOSITORY);
+    reference = `${registry.host}/${REPOSITORY}:${image.tag}`;
+    const dir = mkdtempSync(join(work, "teams-"));
+    for (const team of ["team-a", "team-b"] as const) {
+      put(dir, `${team}/${registry.host}.json`, { username: `${team}-user`, password: TEAM_PASSWORD[team] });
+    }
+    const config = put(dir, "config.json", {
+      backends: (["team-a", "team-b"] as const).map((team) => ({ type: "file", name: team, dir: join(dir, team), serviceAccounts: [`${team}/*`] })),
+    });
+    args = ["--config", config];
+  });
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  for (const team of ["team-a", "team-b"] as const) {
+    test(`${team}'s pod pulls with ${team}'s account, and the registry sees that account`, async () => {
+      await containerd.cri.removeImage(reference);
+      const token = serviceAccountToken({ namespace: team, name: "default" });
+      const stdin = JSON.stringify({ apiVersion: V1, kind: "CredentialProviderRequest", image: `${registry.host}/${REPOSITORY}`, serviceAccountToken: token, serviceAccountAnnotations: {} });
+      const { code, stdout } = runChecked({ stdin, args: [...args, "--syslog-socket", ""], env: { PATH } }, [token, ...Object.values(TEAM_PASSWORD)]);
+      expect(code).toBe(0);
+      const response = kubeletDecode(stdout, V1);
+      expect(response.auth).toEqual({ [registry.host]: { username: `${team}-user`, password: TEAM_PASSWORD[team] } });
+      expect(await kubeletPull(containerd.cri, response, reference)).toBe(image.configDigest);
+      // The registry names the account only on an error: the same pull of a tag that is not there
+      // shows which account containerd authenticated with.
+      const before = registry.log().length;
+      expect(await kubeletPull(containerd.cri, response, `${registry.host}/${REPOSITORY}:missing`).catch((error) => error)).toBeInstanceOf(CriError);
+      await registry.waitForLog(/manifest unknown/, before);
+      const probeLog = registry.log().slice(before);
+      expect(probeLog).toMatch(new RegExp(`auth\\.user\\.name="?${team}-user[" ]`));
+      const other = team === "team-a" ? "team-b" : "team-a";
+      expect(probeLog).not.toMatch(new RegExp(`auth\\.user\\.name="?(${other}-user|pusher)[" ]`));
+    });
+  }
+});
 
 test("containerd stops on SIGTERM, leaves no process or mount, and its log never held a password", async () => {
   expect(await containerd.stop()).toEqual({ status: 0, signal: null, leftovers: { processes: [], mounts: [] } });

@@ -132,11 +132,14 @@ describe("default file locations and DOCKER_AUTH_CONFIG", () => {
 describe("the real docker-credential-pass helper", () => {
   let store: PassStore;
   const HELPER_SECRET = "fake-pass-secret-8888";
+  const PODMAN_SECRET = "fake-podman-hub-secret-9999";
 
   beforeAll(() => {
     store = createPassStore(PATH);
     store.store("registry.example.org", "pass-user", HELPER_SECRET);
     store.store("https://index.docker.io/v1/", "hub-user", HELPER_SECRET);
+    // Where podman login stores a Hub login in a helper.
+    store.store("docker.io", "podman-hub-user", PODMAN_SECRET);
   }, 60_000);
   afterAll(() => store?.close());
 
@@ -149,6 +152,43 @@ describe("the real docker-credential-pass helper", () => {
     const file = put("config.json", { auths: { "registry.example.org": auth("not-this", SECRET) }, credHelpers: { "registry.example.org": "pass" } });
     const result = provider(request("registry.example.org/x"), ["--backends", "docker-config", "--docker-config", file], store.env, [SECRET, HELPER_SECRET]);
     expectAnswer(result, "registry.example.org", "pass-user");
+  });
+
+  test("Docker Hub: docker's https://index.docker.io/v1/ first, then docker.io, where podman login stores it", () => {
+    const secrets = [SECRET, HELPER_SECRET, PODMAN_SECRET];
+    // Each way a config file names the helper for Docker Hub, with an image spelling the Hub's host.
+    const ways: [unknown, string][] = [
+      [{ credHelpers: { "docker.io": "pass" } }, "docker.io"],
+      [{ credsStore: "pass" }, "registry-1.docker.io"],
+      [{ credHelpers: { "https://index.docker.io/v1/": "pass" } }, "index.docker.io"],
+    ];
+    const ask = ([config, host]: [unknown, string]) => {
+      const image = `${host}/library/nginx`;
+      const args = ["--backends", "docker-config", "--docker-config", put("config.json", config)];
+      return kubeletCredentialsFor(kubeletDecode(provider(request(image), args, store.env, secrets).stdout, V1), image);
+    };
+    // Both spellings stored: docker's answers, even where the file names the helper by containers' key.
+    expect(ask(ways[0] as [unknown, string])).toEqual([{ key: "docker.io", username: "hub-user", password: HELPER_SECRET }]);
+    // Only containers' spelling: it is found, under the key the image spells.
+    store.erase("https://index.docker.io/v1/");
+    try {
+      for (const way of ways) expect(ask(way)).toEqual([{ key: way[1], username: "podman-hub-user", password: PODMAN_SECRET }]);
+    } finally {
+      store.store("https://index.docker.io/v1/", "hub-user", HELPER_SECRET);
+    }
+  });
+
+  test("credsStore answers instead of a plaintext entry of the registry, even with nothing (docker/cli)", () => {
+    const file = put("config.json", {
+      auths: { "registry.example.org": auth("stale-plaintext", SECRET), "unknown.example.org": auth("plaintext", SECRET) },
+      credsStore: "pass",
+    });
+    const args = ["--backends", "docker-config", "--docker-config", file, "--debug"];
+    expectAnswer(provider(request("registry.example.org/x"), args, store.env, [SECRET, HELPER_SECRET]), "registry.example.org", "pass-user");
+    const nothing = provider(request("unknown.example.org/x"), args, store.env, [SECRET, HELPER_SECRET]);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toContain(`${file}: credsStore is set, so the store answers for unknown.example.org and auths entry 2 is not used, as in docker`);
+    expect(nothing.stderr).toContain("unknown.example.org is an unknown source");
   });
 
   test("through credsStore, beside the empty entry docker login writes", () => {

@@ -2,12 +2,12 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { BACKEND_TYPES, BACKENDS, createBackends, NEEDS_NO_OPTIONS } from "../backends/registry.ts";
+import { BACKEND_TYPES, BACKENDS, BUILT_WHEN_ASKED, createBackends } from "../backends/registry.ts";
 import { BackendOptionsError } from "../backends/types.ts";
+import { lookupTarget, recordingContext, testDeadline } from "./support/context.ts";
 import { parseArgs } from "../src/args.ts";
 import { ConfigError, readConfigFile, resolveSettings } from "../src/config.ts";
 import { DEFAULTS } from "../src/core/defaults.ts";
-import { parseImage } from "../src/core/image.ts";
 import { run } from "../src/cli.ts";
 
 const EXAMPLES = resolve(import.meta.dir, "../examples/config");
@@ -24,7 +24,7 @@ function configFile(content: unknown): string {
 }
 
 const settingsFor = (argv: string[], file?: unknown) =>
-  resolveSettings(parseArgs(argv), file === undefined ? undefined : readConfigFile(configFile(file)));
+  resolveSettings(parseArgs(argv).options, file === undefined ? undefined : readConfigFile(configFile(file)));
 
 describe("precedence: flags over the config file over built-in defaults", () => {
   test("built-in defaults: every built-in backend, in order file, env, docker-config", () => {
@@ -46,6 +46,8 @@ describe("precedence: flags over the config file over built-in defaults", () => 
       defaultCacheDuration: "1h30m0s",
       onMiss: "empty",
       syslogSocket: null,
+      deadline: "50s",
+      serviceAccountTokenAudience: "generic-credential-provider",
       debug: true,
     });
   });
@@ -160,6 +162,7 @@ describe("config errors name the file and the key, never the value", () => {
       },
       stdout: (t) => (stdout += t),
       stderr: (t) => (stderr += t),
+      clock: () => 0,
       pid: 1,
     });
     expect(code).toBe(2);
@@ -169,29 +172,42 @@ describe("config errors name the file and the key, never the value", () => {
   });
 });
 
-describe("backends built on first use", () => {
-  test("exactly the types listed in NEEDS_NO_OPTIONS accept no options, so deferring them skips no check", () => {
-    const context = { env: {}, debug() {}, warn() {} };
-    for (const type of BACKEND_TYPES) {
-      let accepted = true;
-      try {
-        BACKENDS[type]({}, context);
-      } catch (error) {
-        expect(error).toBeInstanceOf(BackendOptionsError);
-        accepted = false;
+describe("backends built when first asked", () => {
+  test("given no options, a type's check fails exactly when building it fails, for any deadline", () => {
+    for (const limitMs of [1, 5_000, 9_999, 10_000, 10_001, 60_000]) {
+      const deadline = testDeadline(limitMs);
+      const context = { ...recordingContext({}, deadline), childEnv: {} };
+      for (const type of BACKEND_TYPES) {
+        const outcome = (run: () => unknown) => {
+          try {
+            run();
+            return "built";
+          } catch (error) {
+            expect(error).toBeInstanceOf(BackendOptionsError);
+            return (error as Error).message;
+          }
+        };
+        const built = outcome(() => BACKENDS[type]({}, context));
+        const check = BUILT_WHEN_ASKED[type];
+        // Types without a check are never deferred, and must need options of their own.
+        if (check === undefined) expect({ type, built }).not.toEqual({ type, built: "built" });
+        else expect({ type, limitMs, checked: outcome(() => check(deadline)) }).toEqual({ type, limitMs, checked: built });
       }
-      expect({ type, accepted }).toEqual({ type, accepted: NEEDS_NO_OPTIONS.has(type) });
     }
   });
 
   test("a deferred backend is built, and answers, when first asked", async () => {
-    const [backend] = createBackends([{ type: "env", name: "env", options: {} }], {
-      env: { CREDENTIAL_PROVIDER_EXAMPLE_ORG_USERNAME: "u" },
-      debug() {},
-      warn() {},
-    });
-    const target = { ...parseImage("registry.example.org/app"), serviceAccount: {} };
-    expect(await backend?.lookup(target)).toMatchObject({ source: "env CREDENTIAL_PROVIDER_EXAMPLE_ORG" });
+    const [backend] = createBackends(
+      [{ type: "env", name: "env", options: {} }],
+      recordingContext({ CREDENTIAL_PROVIDER_EXAMPLE_ORG_USERNAME: "u" }),
+    );
+    expect(await backend?.lookup(lookupTarget("registry.example.org/app"))).toMatchObject({ source: "env CREDENTIAL_PROVIDER_EXAMPLE_ORG" });
+  });
+
+  test("its check still fails at start-up", () => {
+    expect(() => createBackends([{ type: "docker-config", name: "docker-config", options: {} }], recordingContext({}, testDeadline(5_000)))).toThrow(
+      'backend "docker-config": field "helperTimeout" (10s) is longer than the run\'s deadline (5s)',
+    );
   });
 });
 
@@ -200,10 +216,10 @@ describe("every example config loads", () => {
   test("there are examples", () => expect(files.length).toBeGreaterThan(0));
   for (const file of files) {
     test(file, async () => {
-      const settings = resolveSettings(parseArgs([]), readConfigFile(join(EXAMPLES, file)));
+      const settings = resolveSettings(parseArgs([]).options, readConfigFile(join(EXAMPLES, file)));
       expect(settings.backends.length).toBeGreaterThan(0);
       // Creating the backends validates each one's options, as start-up does.
-      expect(createBackends(settings.backends, { env: {}, debug() {}, warn() {} })).toHaveLength(settings.backends.length);
+      expect(createBackends(settings.backends, recordingContext())).toHaveLength(settings.backends.length);
     });
   }
 

@@ -34,12 +34,17 @@ function defaultCell(heading: string, option: string): string | undefined {
 const TABLES: [string, string, string][] = [
   ["## Config file", "backends", `${DEFAULTS.chain.map(code).slice(0, -1).join(", ")}, then ${code(DEFAULTS.chain.at(-1) as string)}, each with its default options`],
   ["## Config file", "defaultCacheDuration", DEFAULTS.cacheDuration ?? "none: the kubelet's `defaultCacheDuration`"],
+  ["## Config file", "deadline", code(DEFAULTS.deadline)],
   ["## Config file", "onMiss", code(DEFAULTS.onMiss)],
   ["## Config file", "log.syslogSocket", code(DEFAULTS.syslogSocket)],
   ["## Config file", "log.debug", code("false")],
+  ["## Config file", "serviceAccountTokenAudience", code(DEFAULTS.serviceAccountTokenAudience)],
   ["### `file` backend options", "dir", code(DEFAULTS.credroot)],
+  ["### `file` backend options", "annotation", ""],
   ["### `env` backend", "prefix", code(DEFAULTS.envPrefix)],
+  ["### `env` backend", "annotation", ""],
   ["### `docker-config` backend: reuse `docker login` and `podman login`", "files", "the list above"],
+  ["### `docker-config` backend: reuse `docker login` and `podman login`", "annotation", ""],
   ["### `docker-config` backend: reuse `docker login` and `podman login`", "cacheDuration", code("defaultCacheDuration")],
   ["### `docker-config` backend: reuse `docker login` and `podman login`", "helperTimeout", code(DEFAULTS.childTimeout)],
   ["### `helper` backend: a credential helper for named images", "helper", "required"],
@@ -54,6 +59,19 @@ const TABLES: [string, string, string][] = [
   ["### `exec` backend: another credential provider in the chain", "matchImages", "every image"],
   ["### `exec` backend: another credential provider in the chain", "timeout", code(DEFAULTS.childTimeout)],
   ["### `exec` backend: another credential provider in the chain", "maxOutputBytes", code(DEFAULTS.execMaxOutputBytes)],
+  ["### `token` backend: the pod's own service-account token", "username", "required"],
+  ["### `token` backend: the pod's own service-account token", "matchImages", "required"],
+  ["### `token` backend: the pod's own service-account token", "cacheDuration", code("defaultCacheDuration")],
+  ["### `kubelet-config` options", "--format json\\|yaml", code("json")],
+  ["### `kubelet-config` options", "--api-version V", code(DEFAULTS.providerApiVersion)],
+  ["### `kubelet-config` options", "--match-image PATTERN", "derived, as above"],
+  ["### `kubelet-config` options", "--name NAME", code(DEFAULTS.providerName)],
+  ["### `install` options", "--bin-dir DIR", code(DEFAULTS.install.binDir)],
+  ["### `install` options", "--provider-config FILE", code(DEFAULTS.install.providerConfig)],
+  ["### `install` options", "--kubelet-env-file FILE", ""],
+  ["### `install` options", "--root DIR", ""],
+  ["### `install` options", "--dry-run", ""],
+  ["### `install` options", "--name`, `--match-image`, `--api-version", ""],
 ];
 
 describe("README tables show the defaults of src/core/defaults.ts", () => {
@@ -79,6 +97,7 @@ describe("the command-line table and the usage text", () => {
   const flags: [string, string][] = [
     ["`--backends NAME,…`", DEFAULTS.chain.join(",")],
     ["`-c`, `--credroot DIR`", DEFAULTS.credroot],
+    ["`--deadline DUR`", DEFAULTS.deadline],
 
     ["`--syslog-socket PATH`", DEFAULTS.syslogSocket],
   ];
@@ -89,4 +108,17 @@ describe("the command-line table and the usage text", () => {
       expect(USAGE).toContain(`default ${value}`);
     });
   }
+});
+
+describe("kubelet-config and install: the defaults the README names in its prose", () => {
+  test("defaultCacheDuration when we have none", () => {
+    expect(README).toContain(`our \`defaultCacheDuration\` (\`--cache-duration\`), else ${code(DEFAULTS.kubeletDefaultCacheDuration)}`);
+  });
+  test("how deep the derived patterns of a domain-suffix file go", () => {
+    const patterns = Array.from({ length: DEFAULTS.matchImagesSuffixDepth + 1 }, (_, i) => code(`${"*.".repeat(i)}example.org`));
+    expect(README).toContain(`so ${patterns.join(", ")} (`);
+  });
+  test("where install puts the --config file", () => {
+    expect(README).toContain(`to \`${DEFAULTS.install.configDir}/<name>.json\``);
+  });
 });

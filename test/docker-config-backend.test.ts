@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { defaultConfigFiles } from "../backends/docker-config.ts";
 import { BackendError, BackendOptionsError } from "../backends/types.ts";
@@ -98,7 +98,7 @@ const CASES: Case[] = [
     config: { auths: { "registry.example.org": { auth: b64("alice:"), identitytoken: SECRET } } },
     image: "registry.example.org/app",
     auth: null,
-    warn: /auths entry "registry.example.org" holds only an identity or registry token/,
+    warn: /: auths entry 1 holds only an identity or registry token/,
   },
   {
     name: "other top-level keys docker writes are allowed",
@@ -209,6 +209,19 @@ const CASES: Case[] = [
     auth: { "docker.io": "hub" },
   },
   {
+    name: "a Hub image named registry-1.docker.io gets its key spelled so (the kubelet matches no docker.io key to it)",
+    config: { auths: { "https://index.docker.io/v1/": login("hub"), "docker.io/myorg": login("myorg") } },
+    image: "registry-1.docker.io/myorg/app",
+    auth: { "registry-1.docker.io": "hub", "registry-1.docker.io/myorg": "myorg" },
+    choose: { "registry-1.docker.io/myorg/app": "myorg", "registry-1.docker.io/library/nginx": "hub" },
+  },
+  {
+    name: "a Hub image named index.docker.io gets an index.docker.io key",
+    config: { auths: { "docker.io": login("hub") } },
+    image: "index.docker.io/library/nginx",
+    auth: { "index.docker.io": "hub" },
+  },
+  {
     name: "Docker Hub keys do not serve other registries",
     config: { auths: { "https://index.docker.io/v1/": login("hub") } },
     image: "registry.example.org/app",
@@ -260,6 +273,26 @@ const CASES: Case[] = [
     passwords: { "registry.example.org": `pa:ss:${SECRET}` },
   },
   {
+    name: "NUL padding at both ends of the password is trimmed (strings.Trim), the user name is kept",
+    config: { auths: { "registry.example.org": { auth: b64(`alice:\0\0${SECRET}\0\0\0`) } } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "alice" },
+  },
+  {
+    name: "NULs inside the password stay",
+    config: { auths: { "registry.example.org": { auth: b64(`alice:a\0b\0`) } } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "alice" },
+    passwords: { "registry.example.org": "a\0b" },
+  },
+  {
+    name: "username and password fields are taken as written (docker/cli trims only the decoded auth)",
+    config: { auths: { "registry.example.org": { username: "fields", password: `${SECRET}\0` } } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "fields" },
+    passwords: { "registry.example.org": `${SECRET}\0` },
+  },
+  {
     name: "auth wins over username and password",
     config: { auths: { "registry.example.org": { ...login("fromauth"), username: "fields", password: "other" } } },
     image: "registry.example.org/app",
@@ -305,7 +338,7 @@ const CASES: Case[] = [
     image: "registry.example.org/team/app",
     auth: { "registry.example.org": "alice" },
     choose: { "registry.example.org/team/app": "alice" },
-    warn: /auths entry "registry.example.org\/team" holds only/,
+    warn: /: auths entry 2 holds only/,
   },
   {
     name: "JSON nulls read as absent (Go's decoder)",
@@ -380,13 +413,13 @@ const CASES: Case[] = [
     name: "auth that is not base64",
     config: { auths: { "registry.example.org": { auth: `${SECRET}!` } } },
     image: "registry.example.org/app",
-    broken: /auths entry "registry.example.org": "auth" is not valid base64/,
+    broken: /: auths entry 1: "auth" is not valid base64$/,
   },
   {
     name: "auth without a colon",
     config: { auths: { "registry.example.org": { auth: b64(SECRET) } } },
     image: "registry.example.org/app",
-    broken: /auths entry "registry.example.org": "auth" does not decode to user:password/,
+    broken: /: auths entry 1: "auth" does not decode to user:password$/,
   },
 ];
 
@@ -429,6 +462,87 @@ describe("docker-config backend: config files as docker login, podman login and 
   }
 });
 
+describe("docker-config backend: ~/.dockercfg, the legacy format", () => {
+  const legacy = (content: unknown) => put("home/.dockercfg", content);
+
+  test("a top-level map of keys, no auths wrapper; URL keys as docker login wrote them", async () => {
+    const path = legacy({
+      "https://index.docker.io/v1/": { ...login("hub"), email: "hub@example.org" },
+      "http://registry.example.org/v1/": login("alice"),
+      "registry.example.org:5000": login("port"),
+    });
+    expect((await lookup("nginx", { files: [path] })).hit?.auth).toEqual({ "docker.io": { username: "hub", password: SECRET } });
+    const { hit } = await lookup("registry.example.org/team/app", { files: [path] });
+    expect(hit).toEqual({ auth: { "registry.example.org": { username: "alice", password: SECRET } }, source: `docker-config ${path}`, cacheDuration: undefined, partial: undefined });
+    expect((await lookup("registry.example.org:5000/app", { files: [path] })).hit?.auth["registry.example.org:5000"]?.username).toBe("port");
+  });
+
+  test("a key's path is dropped (containers/image normalizeAuthFileKey: legacy keys are registries)", async () => {
+    const path = legacy({ "registry.example.org/team": login("team") });
+    const { hit } = await lookup("registry.example.org/other/app", { files: [path] });
+    expect(hit?.auth).toEqual({ "registry.example.org": { username: "team", password: SECRET } });
+  });
+
+  test("the same text under another name is a config.json: no auths, no entry", async () => {
+    const path = put("config.json", { "registry.example.org": login("alice") });
+    expect((await lookup("registry.example.org/app", { files: [path] })).hit).toBeNull();
+  });
+
+  test("entries are named by position, without their keys", async () => {
+    const path = legacy({ "ok.example.org": login("ok"), "registry.example.org": { auth: `${SECRET}!` } });
+    const { error, warnings } = await lookup("registry.example.org/app", { files: [path] });
+    expect(warnings).toEqual([`warn: docker-config: ${path}: entry 2: "auth" is not valid base64`]);
+    expect(error?.message).toBe(`no credentials for registry.example.org, and broken sources were skipped: ${path}`);
+    const wrongType = legacy({ "ok.example.org": login("ok"), "registry.example.org": "text" });
+    expect((await lookup("registry.example.org/app", { files: [wrongType] })).warnings).toEqual([
+      `warn: docker-config: ${wrongType}: field "<key 2>" must be a JSON object`,
+    ]);
+  });
+
+  test("NUL padding is trimmed here too", async () => {
+    const path = legacy({ "registry.example.org": { auth: b64(`alice:${SECRET}\0\0`) } });
+    expect((await lookup("registry.example.org/app", { files: [path] })).hit?.auth["registry.example.org"]?.password).toBe(SECRET);
+  });
+});
+
+describe("docker-config backend: what messages may say", () => {
+  test("keys of a docker config file and helper names never reach a message", async () => {
+    const MARK = "quoted-from-the-file";
+    fake(MARK, `echo "credentials not found in native keychain"; exit 1`);
+    fake(`${MARK}-tok`, `printf '{"ServerURL":"x","Username":"<token>","Secret":"%s"}' "$FAKE_SECRET"`);
+    const files = [
+      put("tokens.json", {
+        auths: {
+          [`registry.example.org/${MARK}`]: { identitytoken: SECRET },
+          [`https://registry.example.org/v1/${MARK}/`]: { auth: b64(`${MARK}:`), registrytoken: SECRET },
+          [`${MARK}.example.org`]: login(MARK),
+        },
+      }),
+      put("helpers.json", { credHelpers: { [`${MARK}.example.org`]: MARK, "registry.example.org": MARK } }),
+      put("token-store.json", { credsStore: `${MARK}-tok` }),
+      put("junk.json", { credHelpers: { [MARK]: 1 } }),
+      put("missing.json", { credHelpers: { "registry.example.org": `${MARK}-missing` } }),
+      put("broken.json", { auths: { [`registry.example.org/${MARK}`]: { auth: `${MARK}!` } } }),
+      put("store.json", { auths: { [`registry.example.org/${MARK}`]: login(MARK) }, credsStore: MARK }),
+    ];
+    const { error, messages } = await lookup(`registry.example.org/${MARK}/app`, { files });
+    expect(messages.length).toBeGreaterThan(10);
+    expect(messages.filter((m) => m.includes(MARK))).toEqual([]);
+    expect(error?.message ?? "").not.toContain(MARK);
+  });
+
+  test("a file whose entries are all tokens or empty has no entry: the next file answers", async () => {
+    const first = put("first.json", { auths: { "registry.example.org": { identitytoken: SECRET }, "https://registry.example.org": {} } });
+    const second = put("second.json", { auths: { "registry.example.org": login("second") } });
+    const { hit, warnings, messages } = await lookup("registry.example.org/app", { files: [first, second] });
+    expect(hit?.source).toBe(`docker-config ${second}`);
+    expect(warnings).toEqual([
+      `warn: docker-config: ${first}: auths entry 1 holds only an identity or registry token, which the kubelet cannot use; skipped`,
+    ]);
+    expect(messages).toContain(`debug: docker-config: ${first} has no credentials for registry.example.org`);
+  });
+});
+
 describe("docker-config backend: options", () => {
   const create = (options: unknown) => () => makeBackend("docker-config", "dc", options, recordingContext());
 
@@ -438,7 +552,7 @@ describe("docker-config backend: options", () => {
     expect((await lookup("registry.example.org/app", { files: [path], cacheDuration: "0s" })).hit?.cacheDuration).toBe("0s");
     expect(create({ file: [path] })).toThrow('backend "dc": unknown field "file"');
     expect(create({ files: "a.json" })).toThrow('field "files" must be an array');
-    expect(create({ files: ["relative/config.json"] })).toThrow("must hold absolute paths");
+    expect(create({ files: ["relative/config.json"] })).toThrow("must be an absolute path");
     expect(create({ cacheDuration: "5 minutes" })).toThrow("is not a Go duration");
     expect(create({ cacheDuration: "-5m" })).toThrow("must not be negative");
     expect(create({ helperTimeout: "0s" })).toThrow("must be greater than zero");
@@ -448,54 +562,127 @@ describe("docker-config backend: options", () => {
 });
 
 describe("docker-config backend: sources", () => {
-  test("the default file list, from the given environment only", () => {
+  /** An account for defaultConfigFiles that records what it was asked. */
+  const account = (uid: number, home: string | null) => {
+    const asked: string[] = [];
+    return {
+      asked,
+      uid: () => (asked.push("uid"), uid),
+      home: () => (asked.push("home"), home),
+    };
+  };
+
+  test("the default file list: containers/image's order, then the kubelet's old paths", () => {
+    const root = account(0, "/root");
     expect(
-      defaultConfigFiles({
-        REGISTRY_AUTH_FILE: "/run/auth.json",
-        DOCKER_CONFIG: "/etc/docker-config",
-        HOME: "/root",
-        XDG_RUNTIME_DIR: "/run/user/0",
-        XDG_CONFIG_HOME: "/xdg",
-      }),
+      defaultConfigFiles({ DOCKER_CONFIG: "/etc/docker-config", HOME: "/home/k", XDG_RUNTIME_DIR: "/run/user/0", XDG_CONFIG_HOME: "/xdg" }, root),
     ).toEqual([
-      "/run/auth.json",
-      "/etc/docker-config/config.json",
       "/run/user/0/containers/auth.json",
       "/xdg/containers/auth.json",
+      "/etc/docker-config/config.json",
+      "/home/k/.dockercfg",
       "/var/lib/kubelet/config.json",
       "/.docker/config.json",
     ]);
-    expect(defaultConfigFiles({ HOME: "/root" })).toEqual([
-      "/root/.docker/config.json",
+    // The account was not needed: XDG_RUNTIME_DIR and HOME are set.
+    expect(root.asked).toEqual([]);
+    // Without XDG_RUNTIME_DIR: /run/containers/<our uid>/auth.json, where podman login writes as root.
+    expect(defaultConfigFiles({ HOME: "/home/k" }, account(1000, null))).toEqual([
+      "/run/containers/1000/auth.json",
+      "/home/k/.config/containers/auth.json",
+      "/home/k/.docker/config.json",
+      "/home/k/.dockercfg",
+      "/var/lib/kubelet/config.json",
+      "/.docker/config.json",
+    ]);
+  });
+
+  test("REGISTRY_AUTH_FILE is the only containers file read when it is set (containers/image >= 5.24)", () => {
+    const root = account(0, "/root");
+    expect(defaultConfigFiles({ REGISTRY_AUTH_FILE: "/etc/auth.json", HOME: "/root", DOCKER_CONFIG: "/d", XDG_RUNTIME_DIR: "/run/user/0" }, root)).toEqual([
+      "/etc/auth.json",
+      "/var/lib/kubelet/config.json",
+      "/.docker/config.json",
+    ]);
+    expect(defaultConfigFiles({ REGISTRY_AUTH_FILE: "/etc/auth.json" }, root)).toEqual(["/etc/auth.json", "/var/lib/kubelet/config.json", "/.docker/config.json"]);
+    expect(root.asked).toEqual([]);
+  });
+
+  test("no HOME: the home directory of our user in the password database, asked once and only then", () => {
+    const root = account(0, "/root");
+    expect(defaultConfigFiles({}, root)).toEqual([
+      "/run/containers/0/auth.json",
       "/root/.config/containers/auth.json",
+      "/root/.docker/config.json",
+      "/root/.dockercfg",
+      "/var/lib/kubelet/config.json",
+      "/.docker/config.json",
+    ]);
+    expect(root.asked).toEqual(["uid", "home"]);
+    // An empty HOME is no HOME (os.Getenv(x) == ""); the variables that name a file need no home.
+    const other = account(0, "/root");
+    expect(defaultConfigFiles({ HOME: "", XDG_RUNTIME_DIR: "/r", XDG_CONFIG_HOME: "/x", DOCKER_CONFIG: "/d" }, other)).toEqual([
+      "/r/containers/auth.json",
+      "/x/containers/auth.json",
+      "/d/config.json",
+      "/root/.dockercfg",
+      "/var/lib/kubelet/config.json",
+      "/.docker/config.json",
+    ]);
+    expect(other.asked).toEqual(["home"]);
+    // No entry in the password database either: the files under ~ are left out.
+    expect(defaultConfigFiles({ XDG_RUNTIME_DIR: "/r" }, account(0, null))).toEqual([
+      "/r/containers/auth.json",
       "/var/lib/kubelet/config.json",
       "/.docker/config.json",
     ]);
     // Empty variables count as unset; a file named twice is read once.
-    expect(defaultConfigFiles({ HOME: "/", REGISTRY_AUTH_FILE: "", DOCKER_CONFIG: "", XDG_CONFIG_HOME: "" })).toEqual([
-      "/.docker/config.json",
+    expect(defaultConfigFiles({ HOME: "/", REGISTRY_AUTH_FILE: "", DOCKER_CONFIG: "", XDG_CONFIG_HOME: "", XDG_RUNTIME_DIR: "" }, account(0, null))).toEqual([
+      "/run/containers/0/auth.json",
       "/.config/containers/auth.json",
+      "/.docker/config.json",
+      "/.dockercfg",
       "/var/lib/kubelet/config.json",
     ]);
-    expect(defaultConfigFiles({})).toEqual(["/var/lib/kubelet/config.json", "/.docker/config.json"]);
   });
 
-  test("without `files`, the default list is read from context.env", async () => {
+  test("without `files`, the default list is read from context.env, in order, and --debug shows it", async () => {
     const home = join(dir, "home");
-    put("home/.docker/config.json", { auths: { "registry.example.org": login("home") } });
-    put("docker-config/config.json", { auths: { "registry.example.org": login("docker-config") } });
-    put("run/containers/auth.json", { auths: { "other.example.org": login("runtime") } });
-    const registryAuthFile = put("auth.json", { auths: { "third.example.org": login("registry-auth-file") } });
+    const run = join(dir, "run");
+    put("run/containers/auth.json", { auths: { "registry.example.org": login("runtime"), "runtime.example.org": login("runtime") } });
+    put("xdg/containers/auth.json", { auths: { "registry.example.org": login("xdg"), "xdg.example.org": login("xdg") } });
+    put("home/.docker/config.json", { auths: { "registry.example.org": login("home"), "docker.example.org": login("home") } });
+    put("home/.dockercfg", { "registry.example.org": login("dockercfg"), "legacy.example.org": login("dockercfg") });
+    const env = testEnv({ HOME: home, XDG_RUNTIME_DIR: run, XDG_CONFIG_HOME: join(dir, "xdg") });
+    const user = async (image: string, extra: Record<string, string> = {}) =>
+      (await lookup(image, {}, { ...env, ...extra })).hit?.auth[parseImage(image).host]?.username;
+    expect(await user("registry.example.org/app")).toBe("runtime");
+    expect(await user("xdg.example.org/app")).toBe("xdg");
+    expect(await user("docker.example.org/app")).toBe("home");
+    expect(await user("legacy.example.org/app")).toBe("dockercfg");
+    // DOCKER_CONFIG replaces ~/.docker.
+    put("docker-config/config.json", { auths: { "docker.example.org": login("docker-config") } });
+    expect(await user("docker.example.org/app", { DOCKER_CONFIG: join(dir, "docker-config") })).toBe("docker-config");
+    // REGISTRY_AUTH_FILE alone: a login elsewhere is not found.
+    const authFile = put("auth.json", { auths: { "registry.example.org": login("registry-auth-file") } });
+    expect(await user("registry.example.org/app", { REGISTRY_AUTH_FILE: authFile })).toBe("registry-auth-file");
+    expect(await user("xdg.example.org/app", { REGISTRY_AUTH_FILE: authFile })).toBeUndefined();
 
-    const env = testEnv({ HOME: home, XDG_RUNTIME_DIR: join(dir, "run"), REGISTRY_AUTH_FILE: registryAuthFile });
-    const first = await lookup("third.example.org/app", {}, env);
-    expect(first.hit?.source).toBe(`docker-config ${registryAuthFile}`);
-    const fromHome = await lookup("registry.example.org/app", {}, env);
-    expect(fromHome.hit?.source).toBe(`docker-config ${join(home, ".docker/config.json")}`);
-    const fromDockerConfig = await lookup("registry.example.org/app", {}, { ...env, DOCKER_CONFIG: join(dir, "docker-config") });
-    expect(fromDockerConfig.hit?.auth["registry.example.org"]?.username).toBe("docker-config");
-    const fromRuntime = await lookup("other.example.org/app", {}, env);
-    expect(fromRuntime.hit?.source).toBe(`docker-config ${join(dir, "run/containers/auth.json")}`);
+    const { messages } = await lookup("nothere.example.org/app", {}, env);
+    const files = [
+      join(run, "containers/auth.json"),
+      join(dir, "xdg/containers/auth.json"),
+      join(home, ".docker/config.json"),
+      join(home, ".dockercfg"),
+      "/var/lib/kubelet/config.json",
+      "/.docker/config.json",
+    ];
+    expect(messages[0]).toBe(`debug: docker-config: sources in order: ${files.map((file, i) => `${i + 1}. ${file}`).join(", ")}`);
+    const withAuthFile = await lookup("nothere.example.org/app", {}, { ...env, REGISTRY_AUTH_FILE: authFile });
+    expect(withAuthFile.messages.slice(0, 2)).toEqual([
+      "debug: docker-config: REGISTRY_AUTH_FILE is set: the other containers and Docker files are not read",
+      `debug: docker-config: sources in order: 1. ${authFile}, 2. /var/lib/kubelet/config.json, 3. /.docker/config.json`,
+    ]);
   });
 
   test("DOCKER_AUTH_CONFIG comes first, even when `files` is set", async () => {
@@ -566,7 +753,7 @@ describe("docker-config backend: sources", () => {
     expect(hit?.source).toBe(`docker-config ${good}`);
     expect(warnings).toEqual([
       `warn: docker-config: ${invalid}: invalid JSON at line 1, column ${invalidText.length + 1}: unexpected end of input`,
-      `warn: docker-config: ${directory} is a directory, not a file`,
+      `warn: docker-config: ${directory} is a directory, not a regular file`,
     ]);
   });
 
@@ -598,7 +785,7 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
     const { hit } = await lookup("registry.example.org:5000/app", { files: [path] });
     expect(hit).toEqual({
       auth: { "registry.example.org:5000": { username: "robot", password: SECRET } },
-      source: `docker-config ${path} (helper fake)`,
+      source: `docker-config ${path} (credHelpers entry 1)`,
       cacheDuration: undefined,
       partial: undefined,
     });
@@ -610,8 +797,50 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
     const path = put("config.json", { credHelpers: { "https://Registry.Example.org/": "fake", "docker.io": "fake" } });
     expect((await lookup("registry.example.org/app", { files: [path] })).hit?.auth["registry.example.org"]?.username).toBe("robot");
     expect(readFileSync(join(dir, "stdin"), "utf8")).toBe("registry.example.org");
-    expect(Object.keys((await lookup("docker.io/library/nginx", { files: [path] })).hit?.auth ?? {})).toEqual(["docker.io"]);
+    const hub = await lookup("docker.io/library/nginx", { files: [path] });
+    expect(Object.keys(hub.hit?.auth ?? {})).toEqual(["docker.io"]);
+    expect(hub.hit?.source).toBe(`docker-config ${path} (credHelpers entry 2)`);
     expect(readFileSync(join(dir, "stdin"), "utf8")).toBe("https://index.docker.io/v1/");
+  });
+
+  // A helper that knows one server URL, logging every URL it is asked for.
+  const storeHolding = (serverUrl: string, user: string) =>
+    `read url; echo "$url" >> "$FAKE_DIR/asked"; ` +
+    `if [ "$url" = "${serverUrl}" ]; then printf '{"ServerURL":"x","Username":"${user}","Secret":"%s"}' "$FAKE_SECRET"; ` +
+    `else echo "credentials not found in native keychain"; exit 1; fi`;
+  const asked = () => (existsSync(join(dir, "asked")) ? readFileSync(join(dir, "asked"), "utf8").split("\n").filter(Boolean) : []);
+
+  for (const [kind, config] of [
+    ["credsStore", { credsStore: "hub" }],
+    ["credHelpers", { credHelpers: { "https://index.docker.io/v1/": "hub" } }],
+  ] as const) {
+    test(`Docker Hub through ${kind}: docker's https://index.docker.io/v1/ first, then containers' docker.io`, async () => {
+      const path = put("config.json", config);
+      fake("hub", storeHolding("docker.io", "podman-login"));
+      const { hit } = await lookup("docker.io/library/nginx", { files: [path] });
+      expect(hit?.auth).toEqual({ "docker.io": { username: "podman-login", password: SECRET } });
+      expect(asked()).toEqual(["https://index.docker.io/v1/", "docker.io"]);
+      // Found under docker's key: not asked again.
+      rmSync(join(dir, "asked"));
+      fake("hub", storeHolding("https://index.docker.io/v1/", "docker-login"));
+      expect((await lookup("docker.io/library/nginx", { files: [path] })).hit?.auth["docker.io"]?.username).toBe("docker-login");
+      expect(asked()).toEqual(["https://index.docker.io/v1/"]);
+      // Another registry is asked once, under its host[:port].
+      rmSync(join(dir, "asked"));
+      expect((await lookup("registry.example.org:5000/app", { files: [path] })).hit).toBeNull();
+      expect(asked()).toEqual(kind === "credsStore" ? ["registry.example.org:5000"] : []);
+    });
+  }
+
+  test("Docker Hub through a helper: the key is spelled as the image spells the host", async () => {
+    fake("hub", storeHolding("docker.io", "podman-login"));
+    const path = put("config.json", { credHelpers: { "docker.io": "hub" } });
+    for (const host of ["docker.io", "index.docker.io", "registry-1.docker.io"]) {
+      const image = `${host}/library/nginx`;
+      const { hit } = await lookup(image, { files: [path] });
+      expect(Object.keys(hit?.auth ?? {})).toEqual([host]);
+      expect(kubeletChoice(hit?.auth ?? {}, image)).toBe("podman-login");
+    }
   });
 
   test("credHelpers 'not found' is a miss for the file: no fallback to auths, the next file answers", async () => {
@@ -636,30 +865,51 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
   test("credsStore answers beside docker login's empty entry", async () => {
     fake("store", answering("stored"));
     const path = put("config.json", { auths: { "registry.example.org": {} }, credsStore: "store" });
-    const { hit } = await lookup("registry.example.org/app", { files: [path] });
+    const { hit, messages } = await lookup("registry.example.org/app", { files: [path] });
     expect(hit?.auth).toEqual({ "registry.example.org": { username: "stored", password: SECRET } });
-    expect(hit?.source).toBe(`docker-config ${path} (helper store)`);
+    expect(hit?.source).toBe(`docker-config ${path} (credsStore)`);
+    // The empty entry is what docker login writes beside a store: nothing was ignored.
+    expect(messages.filter((m) => m.includes("not used"))).toEqual([]);
   });
 
-  test("credsStore is not asked when auths holds credentials for the registry", async () => {
-    fake("store", `touch "$FAKE_DIR/ran"; ${answering("stored")}`);
-    const path = put("config.json", { auths: { "https://registry.example.org/v1/": login("file") }, credsStore: "store" });
-    const { hit } = await lookup("registry.example.org/app", { files: [path] });
-    expect(hit?.auth["registry.example.org"]?.username).toBe("file");
-    expect(hit?.source).toBe(`docker-config ${path}`);
-    expect(existsSync(join(dir, "ran"))).toBe(false);
-  });
-
-  test("credsStore completes namespace entries with the registry key", async () => {
+  test("credsStore beats the plaintext auths entries of the registry, namespaces included (docker/cli)", async () => {
     fake("store", answering("stored"));
-    const path = put("config.json", { auths: { "registry.example.org/team": login("team") }, credsStore: "store" });
-    const { hit } = await lookup("registry.example.org/team/app", { files: [path] });
-    expect(hit?.auth).toEqual({
-      "registry.example.org/team": { username: "team", password: SECRET },
-      "registry.example.org": { username: "stored", password: SECRET },
+    const path = put("config.json", {
+      auths: {
+        "other.example.org": login("other"),
+        "https://registry.example.org/v1/": login("file"),
+        "registry.example.org/team": login("team"),
+      },
+      credsStore: "store",
     });
-    expect(kubeletChoice(hit?.auth ?? {}, "registry.example.org/team/app")).toBe("team");
-    expect(kubeletChoice(hit?.auth ?? {}, "registry.example.org/other/app")).toBe("stored");
+    const { hit, messages } = await lookup("registry.example.org/team/app", { files: [path] });
+    expect(hit?.auth).toEqual({ "registry.example.org": { username: "stored", password: SECRET } });
+    expect(hit?.source).toBe(`docker-config ${path} (credsStore)`);
+    expect(messages).toContain(
+      `debug: docker-config: ${path}: credsStore is set, so the store answers for registry.example.org and auths entries 2, 3 are not used, as in docker`,
+    );
+  });
+
+  test("credsStore with nothing for the registry: the plaintext entry is still not used, and the next file answers", async () => {
+    fake("store", `echo "credentials not found in native keychain"; exit 1`);
+    const first = put("first.json", { auths: { "registry.example.org": login("stale") }, credsStore: "store" });
+    const second = put("second.json", { auths: { "registry.example.org": login("second") } });
+    const only = await lookup("registry.example.org/app", { files: [first] });
+    expect({ hit: only.hit, error: only.error, warnings: only.warnings }).toEqual({ hit: null, error: null, warnings: [] });
+    expect(only.messages).toContain(
+      `debug: docker-config: ${first}: credsStore is set, so the store answers for registry.example.org and auths entry 1 is not used, as in docker`,
+    );
+    expect((await lookup("registry.example.org/app", { files: [first, second] })).hit?.auth["registry.example.org"]?.username).toBe("second");
+  });
+
+  test("credHelpers for the registry beat credsStore", async () => {
+    fake("store", `touch "$FAKE_DIR/store-ran"; ${answering("stored")}`);
+    fake("helper", answering("helped"));
+    const path = put("config.json", { credsStore: "store", credHelpers: { "other.example.org": "store", "registry.example.org": "helper" } });
+    const { hit } = await lookup("registry.example.org/app", { files: [path] });
+    expect(hit?.auth["registry.example.org"]?.username).toBe("helped");
+    expect(hit?.source).toBe(`docker-config ${path} (credHelpers entry 2)`);
+    expect(existsSync(join(dir, "store-ran"))).toBe(false);
   });
 
   test("credsStore 'not found' (exit 0, empty fields) is a miss", async () => {
@@ -676,7 +926,7 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
     expect(hit).toBeNull();
     expect(error).toBeNull();
     expect(warnings).toEqual([
-      `warn: docker-config: ${path}: credsStore: helper tok holds an identity token for registry.example.org, which the kubelet cannot use; skipped`,
+      `warn: docker-config: ${path}: credsStore: helper holds an identity token for registry.example.org, which the kubelet cannot use; skipped`,
     ]);
   });
 
@@ -685,7 +935,7 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
     const second = put("second.json", { auths: { "registry.example.org": login("second") } });
     const { hit, warnings } = await lookup("registry.example.org/app", { files: [first, second] });
     expect(hit?.auth["registry.example.org"]?.username).toBe("second");
-    expect(warnings).toEqual([`warn: docker-config: ${first}: credsStore: docker-credential-nothere not found on PATH`]);
+    expect(warnings).toEqual([`warn: docker-config: ${first}: credsStore: helper not found on PATH`]);
   });
 
   test("a crashing or junk-printing helper breaks its source without its output in any message", async () => {
@@ -696,8 +946,8 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
     const { hit, error, warnings } = await lookup("registry.example.org/app", { files: [crash, junk] });
     expect(hit).toBeNull();
     expect(warnings).toEqual([
-      `warn: docker-config: ${crash}: credHelpers: docker-credential-crash get failed with exit status 2`,
-      `warn: docker-config: ${junk}: credsStore: docker-credential-junk get printed an unexpected answer: invalid JSON at line 1, column 1: unexpected character`,
+      `warn: docker-config: ${crash}: credHelpers entry 1: helper get failed with exit status 2`,
+      `warn: docker-config: ${junk}: credsStore: helper get printed an unexpected answer: invalid JSON at line 1, column 1: unexpected character`,
     ]);
     expect(error?.message).toBe(`no credentials for registry.example.org, and broken sources were skipped: ${crash}, ${junk}`);
   });
@@ -708,7 +958,7 @@ describe("docker-config backend: credHelpers and credsStore (fake helpers)", () 
     const second = put("second.json", { auths: { "registry.example.org": login("second") } });
     const { hit, warnings } = await lookup("registry.example.org/app", { files: [first, second], helperTimeout: "1s" });
     expect(hit?.auth["registry.example.org"]?.username).toBe("second");
-    expect(warnings).toEqual([`warn: docker-config: ${first}: credHelpers: docker-credential-hang did not answer within 1s and was killed`]);
+    expect(warnings).toEqual([`warn: docker-config: ${first}: credHelpers entry 1: helper did not answer within 1s and was killed`]);
     const child = Number(readFileSync(join(dir, "child.pid"), "utf8"));
     expect(child).toBeGreaterThan(0);
     expect(await waitUntilGone(child)).toBe(true);
@@ -734,7 +984,7 @@ describe("docker-config backend: the real docker-credential-pass", () => {
     const { hit, error } = await lookup("registry.example.org:5000/team/app", { files: [path] }, passEnv());
     expect(error).toBeNull();
     expect(hit?.auth).toEqual({ "registry.example.org:5000": { username: "passuser", password: SECRET } });
-    expect(hit?.source).toBe(`docker-config ${path} (helper pass)`);
+    expect(hit?.source).toBe(`docker-config ${path} (credHelpers entry 1)`);
   });
 
   test("through credsStore, Docker Hub included", async () => {

@@ -66,7 +66,7 @@ async function throughChain(options: Record<string, unknown>, image: string) {
   const context = recordingContext({ PATH: SYSTEM_PATH });
   const log = new Log({ stderr: (text) => context.messages.push(text), pid: 1 });
   log.debugEnabled = true;
-  const result = await lookupChain([makeBackend("exec", "exec", options, context)], lookupTarget(image), log);
+  const result = await lookupChain([makeBackend("exec", "exec", options, context)], lookupTarget(image), log, context.deadline);
   return { ...result, messages: context.messages };
 }
 
@@ -408,10 +408,11 @@ describe("exec backend: options", () => {
     ["relative path", { command: "./bin/provider" }, /field "command" must be an absolute path or a command name/],
     ["unknown key", { command: "p", comand: "p" }, /unknown field "comand"/],
     ["args not strings", { command: "p", args: [1] }, /field "args.0" must be a string/],
-    ["env key with =", { command: "p", env: { "A=B": "x" } }, /field "env.A=B" must be a variable name/],
-    ["env value not a string", { command: "p", env: { A: 1 } }, /field "env.A" must be a string/],
+    ["env key with =", { command: "p", env: { "A=B": "x" } }, /field "env.<key 1>" must be a variable name/],
+    ["env value not a string", { command: "p", env: { A: 1 } }, /field "env.<key 1>" must be a string/],
     ["unknown apiVersion", { command: "p", apiVersion: "v1" }, /field "apiVersion" must be one of/],
     ["empty matchImages", { command: "p", matchImages: [] }, /field "matchImages" must not be empty/],
+    ["a matchImages pattern with a scheme", { command: "p", matchImages: ["a.org", "https://b.org"] }, /field "matchImages\.1" has a scheme/],
     ["timeout not a duration", { command: "p", timeout: "10" }, /field "timeout" is not a Go duration/],
     ["timeout zero", { command: "p", timeout: "0s" }, /field "timeout" must be greater than zero/],
     ["timeout negative", { command: "p", timeout: "-1s" }, /field "timeout" must be greater than zero/],

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { BackendError, BackendOptionsError } from "../backends/types.ts";
 import { findExecutable } from "../backends/support/child-process.ts";
 import { runCredentialHelper } from "../backends/support/credential-helper.ts";
-import { makeBackend, recordLookup, recordingContext } from "./support/context.ts";
+import { makeBackend, recordLookup, recordingContext, testDeadline } from "./support/context.ts";
 import { fakeHelpers, type FakeHelpers } from "./support/fake-helpers.ts";
 import { waitUntilGone } from "./support/processes.ts";
 import { createPassStore, type PassStore } from "./support/pass-store.ts";
@@ -47,6 +47,11 @@ describe("helper backend: options", () => {
     expect(create({ matchImages: [ECR] })).toThrow('missing field "helper"');
     expect(create({ helper: "ecr-login", matchImages: [] })).toThrow("must list at least one pattern");
     expect(create({ helper: "ecr-login", matchImages: [""] })).toThrow("must not be empty");
+  });
+
+  test("a pattern the kubelet's matcher never matches is refused, naming the field", () => {
+    expect(create({ helper: "x", matchImages: ["https://registry.example.org"] })).toThrow('backend "ecr": field "matchImages.0" has a scheme');
+    expect(create({ helper: "x", matchImages: ["a.org", "user@registry.example.org"] })).toThrow('field "matchImages.1" has user information');
   });
 
   test("unknown options and bad values are rejected at start-up", () => {
@@ -201,7 +206,7 @@ describe("credential helper runner", () => {
   });
 
   test("a helper name that is a path is refused before anything runs", async () => {
-    const run = runCredentialHelper("../bin/sh", "x", { env: testEnv(), timeout: "1s" });
+    const run = runCredentialHelper("../bin/sh", "x", { env: testEnv(), timeout: "1s", deadline: testDeadline() });
     await expect(run).rejects.toThrow("invalid credential helper name");
   });
 });

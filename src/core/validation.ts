@@ -51,23 +51,29 @@ export function checkAs<S extends v.GenericSchema>(
   options: ReadOptions = {},
 ): v.InferOutput<S> {
   const parsed = v.safeParse(schema, value);
-  if (!parsed.success) throw fail(describeIssues(parsed.issues, options.external ? { known: knownKeys(schema) } : {}));
+  if (!parsed.success) throw fail(describeIssues(parsed.issues, { known: knownKeys(schema), external: options.external }));
   return parsed.output;
 }
 
 /**
- * `known`: describe external input: keys outside this set (the field names the schema defines)
- * are shown as "<key>", and an unknown field is not named.
+ * With `known` (the field names the schema defines), any other key in a path (a key of a record:
+ * an auth key, an annotation, a variable name) is shown by its position, never its text. With
+ * `external`, an unknown field is not named either (in our own files it is: a typo must be easy
+ * to find).
  */
-export function describeIssue(issue: BaseIssue<unknown>, { known }: { known?: ReadonlySet<string> } = {}): string {
+export function describeIssue(
+  issue: BaseIssue<unknown>,
+  { known, external = false }: { known?: ReadonlySet<string>; external?: boolean | undefined } = {},
+): string {
   const items = issue.path ?? [];
   const unknownKey = issue.type === "strict_object" && issue.expected === "never";
-  if (unknownKey && known) {
+  if (unknownKey && known && external) {
     const parent = fieldPath(items.slice(0, -1), known);
     const last = items.at(-1);
     return `unknown field number ${last ? keyPosition(last) : 0} of ${parent === "" ? "the document" : `field "${parent}"`}`;
   }
-  const path = fieldPath(items, known);
+  // The unknown key itself is named (our own files); the keys on the way to it follow the rule.
+  const path = unknownKey ? [fieldPath(items.slice(0, -1), known), String(items.at(-1)?.key)].filter(Boolean).join(".") : fieldPath(items, known);
   const field = path === "" ? "the document" : `field "${path}"`;
   if (unknownKey) return `unknown ${field}`;
   if (issue.kind === "schema" && (issue.path?.at(-1) as { origin?: string } | undefined)?.origin === "key") {
@@ -79,7 +85,10 @@ export function describeIssue(issue: BaseIssue<unknown>, { known }: { known?: Re
 }
 
 /** The first issue, described; valibot lists issues in document order. */
-export function describeIssues(issues: readonly BaseIssue<unknown>[], options: { known?: ReadonlySet<string> } = {}): string {
+export function describeIssues(
+  issues: readonly BaseIssue<unknown>[],
+  options: { known?: ReadonlySet<string>; external?: boolean | undefined } = {},
+): string {
   const first = issues[0];
   return first ? describeIssue(first, options) : "invalid";
 }
@@ -104,7 +113,7 @@ function keyPosition(item: v.IssuePathItem): number {
 const knownKeysCache = new WeakMap<object, ReadonlySet<string>>();
 
 /** Every object key a schema defines, at any depth (walks the schema, never the input). */
-function knownKeys(schema: v.GenericSchema): ReadonlySet<string> {
+export function knownKeys(schema: v.GenericSchema): ReadonlySet<string> {
   let keys = knownKeysCache.get(schema);
   if (keys === undefined) {
     const found = new Set<string>();

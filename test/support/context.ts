@@ -3,23 +3,35 @@
 import { expect } from "bun:test";
 import { createBackends, type BackendType } from "../../backends/registry.ts";
 import { isHit, type Backend, type BackendContext, type Hit, type LookupTarget } from "../../backends/types.ts";
+import { Deadline } from "../../src/core/deadline.ts";
 import { parseImage } from "../../src/core/image.ts";
 
-export type RecordingContext = BackendContext & { messages: string[] };
+export type RecordingContext = Omit<BackendContext, "childEnv"> & { messages: string[] };
 
-/** A context that records every message, so tests can check that no secret is in them. */
-export function recordingContext(env: Record<string, string | undefined> = {}): RecordingContext {
+/** A deadline that does not pass during a test, unless `limitMs` says otherwise. */
+export function testDeadline(limitMs = 60_000): Deadline {
+  const started = performance.now();
+  return new Deadline(limitMs, `${limitMs / 1000}s`, () => performance.now() - started);
+}
+
+/**
+ * A context that records every message (a chained provider's stderr as "stderr: …"), so tests
+ * can check that no secret is in them. Children get the environment the registry derives from it.
+ */
+export function recordingContext(env: Record<string, string | undefined> = {}, deadline = testDeadline()): RecordingContext {
   const messages: string[] = [];
   return {
     env,
+    deadline,
     messages,
     debug: (message) => messages.push(`debug: ${message}`),
     warn: (message) => messages.push(`warn: ${message}`),
+    passStderr: (line) => messages.push(`stderr: ${line}`),
   };
 }
 
 /** One backend built by the registry, as the chain would get it. */
-export function makeBackend(type: BackendType, name: string, options: unknown, context: BackendContext): Backend {
+export function makeBackend(type: BackendType, name: string, options: unknown, context: Omit<BackendContext, "childEnv">): Backend {
   const [backend] = createBackends([{ type, name, options: options as Record<string, unknown> }], context);
   return backend as Backend;
 }

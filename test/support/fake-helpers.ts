@@ -1,8 +1,9 @@
 // Fake docker-credential-<name> helpers: shell scripts in a temp bin directory that tests put on
 // PATH. Each script sees FAKE_DIR (the temp directory) and FAKE_SECRET in its environment.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { putScript } from "./files.ts";
 
 export interface FakeHelpers {
   dir: string;
@@ -22,7 +23,7 @@ export function fakeHelpers(prefix: string): FakeHelpers {
     dir,
     bin,
     fake(name, script) {
-      writeFileSync(join(bin, `docker-credential-${name}`), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+      putScript(bin, `docker-credential-${name}`, script);
     },
     env(secret, extra = {}) {
       return { PATH: `${bin}:/usr/bin:/bin`, FAKE_DIR: dir, FAKE_SECRET: secret, ...extra };

@@ -44,31 +44,58 @@ export function kubeletCacheEntry(
   return { key, nanos };
 }
 
+/** The pod's service account as the kubelet knows it in service-account token mode. */
+export interface PodServiceAccount {
+  namespace: string;
+  name: string;
+  uid: string;
+  token: string;
+  annotations: Record<string, string>;
+}
+
 /**
  * A kubelet pulling images one after another through one provider, with the kubelet's cache
  * (getCachedCredentials: the image, then its registry, then the global slot). Time does not pass.
- * `provider(image)` runs the provider and returns its stdout.
+ * `provider(image, serviceAccount)` runs the provider and returns its stdout. With
+ * `tokenAttributes` (service-account token mode, plugin.go), every cache key also holds the
+ * service account (namespace, name, UID, annotations; with cacheType Token the token too), and an
+ * answer whose password is the token is dropped unless cacheType is Token.
  */
 export class KubeletCache {
   private readonly entries = new Map<string, KubeletResponse>();
   readonly calls: string[] = [];
 
   constructor(
-    private readonly provider: (image: string) => string,
-    private readonly config = { apiVersion: "credentialprovider.kubelet.k8s.io/v1", defaultCacheDuration: "5m" },
+    private readonly provider: (image: string, serviceAccount?: PodServiceAccount) => string,
+    private readonly config: {
+      apiVersion: string;
+      defaultCacheDuration: string;
+      tokenAttributes?: { cacheType: "ServiceAccount" | "Token" };
+    } = { apiVersion: "credentialprovider.kubelet.k8s.io/v1", defaultCacheDuration: "5m" },
   ) {}
 
   /** The username the kubelet pulls `image` with (its first credential), or null for none. */
-  pull(image: string): string | null {
-    const cached = [image, image.split("/")[0] as string, "<global>"].map((key) => this.entries.get(key)).find(Boolean);
+  pull(image: string, serviceAccount?: PodServiceAccount): string | null {
+    const sa = this.serviceAccountKey(serviceAccount);
+    const cached = [image, image.split("/")[0] as string, "<global>"].map((key) => this.entries.get(`${key}|${sa}`)).find(Boolean);
     let response = cached;
     if (response === undefined) {
       this.calls.push(image);
-      response = kubeletDecode(this.provider(image), this.config.apiVersion);
+      response = kubeletDecode(this.provider(image, serviceAccount), this.config.apiVersion);
+      const token = serviceAccount?.token;
+      const echoed = token !== undefined && Object.values(response.auth ?? {}).some((entry) => entry.password === token);
+      if (echoed && this.config.tokenAttributes?.cacheType !== "Token") return null; // "…not allowed when service account cache type is not set to 'Token'"
       const entry = kubeletCacheEntry(response, image, this.config);
-      if (entry !== null) this.entries.set(entry.key, response);
+      if (entry !== null) this.entries.set(`${entry.key}|${sa}`, response);
     }
     return kubeletCredentialsFor(response, image)[0]?.username ?? null;
+  }
+
+  private serviceAccountKey(serviceAccount: PodServiceAccount | undefined): string {
+    if (this.config.tokenAttributes === undefined || serviceAccount === undefined) return "";
+    const { namespace, name, uid, annotations, token } = serviceAccount;
+    const key = JSON.stringify([namespace, name, uid, Object.entries(annotations).sort()]);
+    return this.config.tokenAttributes.cacheType === "Token" ? `${key}|${token}` : key;
   }
 }
 

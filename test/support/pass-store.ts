@@ -13,6 +13,8 @@ export interface PassStore {
   keyId: string;
   /** `docker-credential-pass store` for one server URL. */
   store(serverUrl: string, username: string, secret: string): void;
+  /** `docker-credential-pass erase` for one server URL. */
+  erase(serverUrl: string): void;
   /** Stops this store's gpg-agent and removes the directory. */
   close(): void;
 }
@@ -42,7 +44,8 @@ export function createPassStore(path = "/usr/local/bin:/usr/bin:/bin"): PassStor
     }
   };
   try {
-    run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", "gcp test <gcp-test@example.invalid>", "default", "default", "never"]);
+    // future-default (ed25519, cv25519) takes some 30 ms, where an RSA "default" key takes a second.
+    run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", "gcp test <gcp-test@example.invalid>", "future-default", "default", "never"]);
     const keyId = /^fpr:+([0-9A-F]+):/m.exec(run(["gpg", "--batch", "--with-colons", "--list-secret-keys"]))?.[1];
     if (keyId === undefined) throw new Error("gpg created no key");
     run(["pass", "init", keyId]);
@@ -52,6 +55,9 @@ export function createPassStore(path = "/usr/local/bin:/usr/bin:/bin"): PassStor
       keyId,
       store(serverUrl, username, secret) {
         run(["docker-credential-pass", "store"], JSON.stringify({ ServerURL: serverUrl, Username: username, Secret: secret }));
+      },
+      erase(serverUrl) {
+        run(["docker-credential-pass", "erase"], serverUrl);
       },
       close,
     };

@@ -22,6 +22,12 @@ export interface Started {
   matches: RegExpExecArray[];
   /** Its stderr so far; all of it once `ended` has resolved. */
   log(): string;
+  /**
+   * The first match of `pattern` in its stderr from offset `from` on, as soon as it is written:
+   * read from its output as it arrives, never polled. Rejects with the log when the component
+   * exits, or `timeoutMs` passes, without it.
+   */
+  waitForLog(pattern: RegExp, from?: number, timeoutMs?: number): Promise<RegExpExecArray>;
   /** Resolves when its stderr has ended (it exited). */
   ended: Promise<void>;
 }
@@ -43,42 +49,68 @@ export async function startAndWaitFor(
   const child = Bun.spawn([requireTool(program ?? "", env.PATH ?? ""), ...args], { stdin: "ignore", stdout: "ignore", stderr: "pipe", env });
   let text = "";
   let finished = false;
-  let wake = () => {};
+  // Called after every chunk and at the end of the stream.
+  const listeners = new Set<() => void>();
+  const changed = () => {
+    for (const listener of listeners) listener();
+  };
   const ended = (async () => {
     const decoder = new TextDecoder();
     try {
       for await (const chunk of child.stderr) {
         text += decoder.decode(chunk, { stream: true });
-        wake();
+        changed();
       }
     } catch {
       // the stream failed: treated as its end
     }
     text += decoder.decode();
     finished = true;
-    wake();
+    changed();
   })();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill("SIGKILL");
-  }, timeoutMs);
-  try {
-    for (;;) {
-      const matches = patterns.map((pattern) => pattern.exec(text));
-      if (matches.every((match) => match !== null)) return { child, matches, log: () => text, ended };
-      if (finished) {
-        const status = await child.exited;
-        const why = timedOut ? `killed after ${timeoutMs} ms` : `exited with status ${status}`;
-        throw new Error(`${program} ${why} before logging ${patterns.join(" and ")}; its log:\n${text}`);
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
-  } finally {
-    clearTimeout(timer);
+  /** Resolves with `found()` once it is not null; null when the stream ends or the time is up first. */
+  const waitUntil = <T>(found: () => T | null, ms: number): Promise<T | null> =>
+    new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const check = () => {
+        const value = found();
+        if (value === null && !finished) return;
+        listeners.delete(check);
+        clearTimeout(timer);
+        resolve(value);
+      };
+      timer = setTimeout(() => {
+        listeners.delete(check);
+        resolve(null);
+      }, ms);
+      listeners.add(check);
+      check();
+    });
+
+  const matchAll = () => {
+    const matches = patterns.map((pattern) => pattern.exec(text));
+    return matches.every((match) => match !== null) ? (matches as RegExpExecArray[]) : null;
+  };
+  const matches = await waitUntil(matchAll, timeoutMs);
+  if (matches === null) {
+    const running = !finished;
+    if (running) child.kill("SIGKILL");
+    const status = await child.exited;
+    await ended;
+    const why = running ? `killed after ${timeoutMs} ms` : `exited with status ${status}`;
+    throw new Error(`${program} ${why} before logging ${patterns.join(" and ")}; its log:\n${text}`);
   }
+  return {
+    child,
+    matches,
+    log: () => text,
+    async waitForLog(pattern, from = 0, ms = 10_000) {
+      const match = await waitUntil(() => pattern.exec(text.slice(from)), ms);
+      if (match === null) throw new Error(`${program} did not log ${pattern} within ${ms} ms; its log from there:\n${text.slice(from)}`);
+      return match;
+    },
+    ended,
+  };
 }
 
 /** True when the process no longer runs: gone, or a zombie its new parent has not reaped yet. */

@@ -20,26 +20,36 @@ export interface Registry {
   pid: number;
   /** Its log so far; all of it after stop(). */
   log(): string;
+  /** The first match of `pattern` in its log from offset `from` on, once it is written. */
+  waitForLog(pattern: RegExp, from?: number): Promise<RegExpExecArray>;
   /** Kills it, waits for it to exit, and removes its directory. */
   stop(): Promise<void>;
 }
 
 const PATH = "/usr/bin:/bin";
 
-export async function startRegistry(username: string, password: string, options: { tls?: TestTls } = {}): Promise<Registry> {
+/** A registry that accepts `username` with `password`, and the accounts of `options.accounts` (user -> password). */
+export async function startRegistry(
+  username: string,
+  password: string,
+  options: { tls?: TestTls; accounts?: Record<string, string> } = {},
+): Promise<Registry> {
   const dir = mkdtempSync(join(tmpdir(), "gcp-registry-"));
   try {
-    return await startRegistryIn(dir, username, password, options.tls);
+    return await startRegistryIn(dir, { [username]: password, ...options.accounts }, options.tls);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
 }
 
-async function startRegistryIn(dir: string, username: string, password: string, tls: TestTls | undefined): Promise<Registry> {
-  const htpasswd = Bun.spawnSync([requireTool("htpasswd", PATH), "-Bbn", username, password], { env: { PATH } });
-  if (htpasswd.exitCode !== 0) throw new Error("htpasswd failed");
-  writeFileSync(join(dir, "htpasswd"), htpasswd.stdout);
+async function startRegistryIn(dir: string, accounts: Record<string, string>, tls: TestTls | undefined): Promise<Registry> {
+  const lines = Object.entries(accounts).map(([username, password]) => {
+    const htpasswd = Bun.spawnSync([requireTool("htpasswd", PATH), "-Bbn", username, password], { env: { PATH } });
+    if (htpasswd.exitCode !== 0) throw new Error("htpasswd failed");
+    return htpasswd.stdout.toString().trim();
+  });
+  writeFileSync(join(dir, "htpasswd"), `${lines.join("\n")}\n`);
   mkdirSync(join(dir, "data"));
   const serverTls = tls ? `, tls: { certificate: ${tls.serverCert}, key: ${tls.serverKey} }` : "";
   writeFileSync(
@@ -53,7 +63,7 @@ async function startRegistryIn(dir: string, username: string, password: string, 
       "",
     ].join("\n"),
   );
-  const { child, matches, log, ended } = await startAndWaitFor(["docker-registry", "serve", join(dir, "config.yml")], { PATH }, [
+  const { child, matches, log, waitForLog, ended } = await startAndWaitFor(["docker-registry", "serve", join(dir, "config.yml")], { PATH }, [
     /listening on (127\.0\.0\.1:\d+)/,
   ]);
   const host = matches[0]?.[1] as string;
@@ -64,6 +74,7 @@ async function startRegistryIn(dir: string, username: string, password: string, 
     ...(tls ? { tls } : {}),
     pid: child.pid,
     log,
+    waitForLog,
     stop: async () => {
       child.kill("SIGKILL");
       await child.exited;

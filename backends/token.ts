@@ -1,0 +1,42 @@
+// `token` backend: answers with the pod's own service-account token as the password, for
+// registries that accept Kubernetes service-account tokens (OIDC federation), with a configured
+// username. The kubelet (1.33+) sends the token only when its provider config has
+// `tokenAttributes`, and it drops an answer whose password is the token unless their `cacheType`
+// is `Token` (plugin.go: "returned the service account token as the password … not allowed"), so
+// `kubelet-config` emits `cacheType: Token` whenever a token backend is configured.
+import * as v from "valibot";
+import { checkMatchImages, requiredMatchImages } from "./support/match-images.ts";
+import { cacheDurationOption, parseOptions } from "./support/options.ts";
+import { inspection, type BackendFactory } from "./types.ts";
+
+const nonEmpty = v.pipe(v.string(), v.check((value) => value !== "", "must not be empty"));
+
+export const TokenOptions = v.strictObject({
+  username: nonEmpty,
+  matchImages: requiredMatchImages,
+  cacheDuration: cacheDurationOption,
+});
+
+export const createTokenBackend: BackendFactory = (options, context) => {
+  const { username, matchImages, cacheDuration } = parseOptions(TokenOptions, options);
+  return {
+    async lookup(target) {
+      const { matches, partial } = checkMatchImages(matchImages, target.image);
+      const miss = partial === undefined ? null : { partial };
+      if (!matches) {
+        context.debug(`no matchImages pattern matches ${target.image}`);
+        return miss;
+      }
+      const token = target.serviceAccount.serviceAccountToken;
+      if (!token) {
+        context.debug("the request carries no service-account token");
+        return miss;
+      }
+      return { auth: { [target.host]: { username, password: token } }, source: "(service-account token)", cacheDuration, partial };
+    },
+
+    async inspect() {
+      return inspection({ registries: matchImages, usesToken: true });
+    },
+  };
+};

@@ -1,0 +1,32 @@
+// The program's view of its process: argv, environment, stdin, stdout, stderr, pid, clock. main.ts
+// binds it to the real process; tests pass their own.
+import type { Deadline } from "./core/deadline.ts";
+import type { Log } from "./log.ts";
+
+export interface Io {
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  /** The whole request, waiting at most until the deadline; throws InputError. */
+  readStdin(deadline: Deadline): string;
+  /** Writes to stdout; throws (with a `code`) when it cannot. */
+  stdout(text: string): void;
+  stderr(text: string): void;
+  pid: number;
+  /** Milliseconds since the run started (the deadline counts from there). */
+  clock(): number;
+  /** The running executable, which install copies (process.execPath when absent; tests give another). */
+  execPath?: string;
+}
+
+/** Writes stdout's one document (or report): 0, or 1 with a message when it could not be written. */
+export function answer(io: Io, log: Log, text: string): 0 | 1 {
+  try {
+    io.stdout(text);
+    return 0;
+  } catch (error) {
+    // Only our own words: the error's message could quote what we tried to write.
+    const code = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.name : "unknown error");
+    log.error(`could not write the response: ${code}`);
+    return 1;
+  }
+}
