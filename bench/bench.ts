@@ -10,7 +10,10 @@
 //
 // Writes the table between the markers in bench/RESULTS.md (the notes around it are kept).
 //
-//   bun bench/bench.ts [--rounds N] [--sessions N] [--only TEXT] [--no-build] [--no-write]
+//   bun bench/bench.ts [--rounds N] [--sessions N] [--only TEXT] [--binary FILE] [--no-write]
+//
+// --binary measures another build of the provider (another commit's, say) instead of building
+// this checkout's; the table is then not written.
 //
 // A benchmark, not a test: it asserts no timing. It is hermetic: every file it reads is in a temp
 // directory, and each process gets an explicit environment (HOME and XDG_* point at temp dirs).
@@ -40,14 +43,15 @@ const only = argv.includes("--only") ? String(argv[argv.indexOf("--only") + 1]) 
 // --- build -------------------------------------------------------------------------------------
 const work = mkdtempSync(join(tmpdir(), "gcp-bench-"));
 process.on("exit", () => rmSync(work, { recursive: true, force: true }));
-const BINARY = join(ROOT, "dist", "generic-credential-provider");
+const OTHER = argv.includes("--binary") ? resolve(String(argv[argv.indexOf("--binary") + 1])) : null;
+const BINARY = OTHER ?? join(ROOT, "dist", "generic-credential-provider");
 const FLOOR = join(work, "floor");
 
 function sh(cmd: string[], what: string): void {
   const result = Bun.spawnSync(cmd, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
   if (result.exitCode !== 0) throw new Error(`${what} failed:\n${result.stderr.toString()}`);
 }
-if (!flag("--no-build")) sh(["bash", "scripts/build.sh"], "building the binary");
+if (OTHER === null) sh(["bash", "scripts/build.sh"], "building the binary");
 sh(["bash", "scripts/build.sh", "--entry", "bench/floor.ts", "--outfile", FLOOR], "building the floor");
 
 // --- fixtures ----------------------------------------------------------------------------------
@@ -305,7 +309,7 @@ const table = [
 ].join("\n");
 console.log(table);
 
-if (!flag("--no-write") && only === null) {
+if (!flag("--no-write") && only === null && OTHER === null) {
   let text: string;
   try {
     text = readFileSync(RESULTS, "utf8");
