@@ -180,8 +180,10 @@ async function forwardStderr(
 ): Promise<void> {
   const LINGER_MS = 100; // what a child wrote just before it exited is still in the pipe
   let lingering: Timer | undefined;
+  let ended = false;
   void exited.then(() => {
-    lingering = setTimeout(() => stream.cancel().catch(() => {}), LINGER_MS);
+    // Not once the stream has ended: the timer would keep the process alive for nothing.
+    if (!ended) lingering = setTimeout(() => stream.cancel().catch(() => {}), LINGER_MS);
   });
   const decoder = new TextDecoder();
   let pending = "";
@@ -211,6 +213,7 @@ async function forwardStderr(
   } catch {
     // The child's group was killed; what arrived was forwarded.
   }
+  ended = true;
   clearTimeout(lingering);
   pending += decoder.decode();
   if (pending !== "") emit(pending);
