@@ -7,7 +7,8 @@
 import * as v from "valibot";
 import type { Deadline } from "../src/core/deadline.ts";
 import { DEFAULTS } from "../src/core/defaults.ts";
-import { matchesServiceAccount, ServiceAccountPattern } from "../src/core/service-account.ts";
+import { matchesServiceAccount, serviceAccountPattern } from "../src/core/service-account.ts";
+import { lazySchema } from "../src/core/validation.ts";
 import type * as DockerConfig from "./docker-config.ts";
 import type * as Env from "./env.ts";
 import type * as Exec from "./exec.ts";
@@ -129,7 +130,9 @@ export function needsServiceAccountIdentity(specs: readonly BackendSpec[]): bool
   return specs.some((spec) => spec.type === "token" || spec.options.serviceAccounts !== undefined);
 }
 
-export const ServiceAccounts = v.pipe(v.array(ServiceAccountPattern), v.nonEmpty("must list at least one \"namespace/name\" pattern"));
+export const serviceAccounts = lazySchema(() =>
+  v.pipe(v.array(serviceAccountPattern()), v.nonEmpty("must list at least one \"namespace/name\" pattern")),
+);
 
 /**
  * The `serviceAccounts` of an entry, checked, or undefined when it has none. `annotation` lets a
@@ -137,14 +140,14 @@ export const ServiceAccounts = v.pipe(v.array(ServiceAccountPattern), v.nonEmpty
  * may edit service accounts in their own namespace: it is allowed only beside `serviceAccounts`,
  * which decides who may choose at all.
  */
-function serviceAccountScope(serviceAccounts: unknown, options: Record<string, unknown>): readonly string[] | undefined {
-  if (serviceAccounts === undefined) {
+function serviceAccountScope(patterns: unknown, options: Record<string, unknown>): readonly string[] | undefined {
+  if (patterns === undefined) {
     if (options.annotation !== undefined) {
       throw new BackendOptionsError('field "annotation" needs "serviceAccounts" on the same backend (who may choose by annotation)');
     }
     return undefined;
   }
-  return parseOptions(v.object({ serviceAccounts: ServiceAccounts }), { serviceAccounts }).serviceAccounts;
+  return parseOptions(v.object({ serviceAccounts: serviceAccounts() }), { serviceAccounts: patterns }).serviceAccounts;
 }
 
 /**

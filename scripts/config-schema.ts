@@ -11,9 +11,9 @@ import { EnvOptions } from "../backends/env.ts";
 import { ExecOptions } from "../backends/exec.ts";
 import { FileOptions } from "../backends/file.ts";
 import { HelperOptions } from "../backends/helper.ts";
-import { ServiceAccounts, type BackendType } from "../backends/registry.ts";
+import { serviceAccounts, type BackendType } from "../backends/registry.ts";
 import { TokenOptions } from "../backends/token.ts";
-import { BackendName, ConfigFileFields } from "../src/config.ts";
+import { backendName, configFileFields } from "../src/config.ts";
 
 export const SCHEMA_PATH = resolve(import.meta.dir, "../config.schema.json");
 
@@ -28,7 +28,7 @@ const OPTIONS: Record<BackendType, v.ObjectEntries> = {
 
 /** A backend entry as a config file writes it: type, name, serviceAccounts and that type's options. */
 function entry(type: BackendType) {
-  return v.strictObject({ type: v.literal(type), name: v.optional(BackendName), serviceAccounts: v.optional(ServiceAccounts), ...OPTIONS[type] });
+  return v.strictObject({ type: v.literal(type), name: v.optional(backendName()), serviceAccounts: v.optional(serviceAccounts()), ...OPTIONS[type] });
 }
 
 export function configJsonSchema(): unknown {
@@ -43,7 +43,7 @@ export function configJsonSchema(): unknown {
 export function configEditorSchema() {
   const types = Object.keys(OPTIONS) as BackendType[];
   return v.strictObject({
-    ...ConfigFileFields.entries,
+    ...configFileFields().entries,
     backends: v.optional(v.array(v.variant("type", types.map(entry) as [ReturnType<typeof entry>, ...ReturnType<typeof entry>[]]))),
   });
 }

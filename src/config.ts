@@ -7,7 +7,7 @@ import { BACKEND_TYPES, isBackendType, type BackendSpec } from "../backends/regi
 import type { Options } from "./args.ts";
 import { DEFAULTS } from "./core/defaults.ts";
 import { FileReadError, readOptionalFile } from "./core/files.ts";
-import { checkAs, goDuration, jsonObject, parseJsonAs } from "./core/validation.ts";
+import { checkAs, goDuration, jsonObject, lazySchema, parseJsonAs } from "./core/validation.ts";
 
 export type OnMiss = "error" | "empty";
 
@@ -30,22 +30,30 @@ export class ConfigError extends Error {
 }
 
 
+// The schemas are built on first use (lazySchema): most runs read no config file.
+
 /** A backend entry's `name`. */
-export const BackendName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "must be letters, digits, '.', '_' or '-'"));
+export const backendName = lazySchema(() =>
+  v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "must be letters, digits, '.', '_' or '-'")),
+);
 
 // Backend entries are loose here: each backend validates its own options when it is created.
-const BackendEntry = jsonObject(v.looseObject({
-  type: v.picklist(BACKEND_TYPES),
-  name: v.optional(BackendName),
-}));
+const backendEntry = lazySchema(() =>
+  jsonObject(
+    v.looseObject({
+      type: v.picklist(BACKEND_TYPES),
+      name: v.optional(backendName()),
+    }),
+  ),
+);
 
 /**
  * The config file's own keys (scripts/config-schema.ts builds config.schema.json from them and
  * each backend's options). `$schema` lets an editor find that schema.
  */
-export const ConfigFileFields = v.strictObject({
+export const configFileFields = lazySchema(() => v.strictObject({
   $schema: v.optional(v.string()),
-  backends: v.optional(v.pipe(v.array(BackendEntry), v.nonEmpty("must list at least one backend (leave it out for the default chain)"))),
+  backends: v.optional(v.pipe(v.array(backendEntry()), v.nonEmpty("must list at least one backend (leave it out for the default chain)"))),
   defaultCacheDuration: v.optional(goDuration("non-negative")),
   deadline: v.optional(goDuration("positive")),
   serviceAccountTokenAudience: v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty"))),
@@ -58,9 +66,9 @@ export const ConfigFileFields = v.strictObject({
       }),
     ),
   ),
-});
-const ConfigFile = jsonObject(ConfigFileFields);
-type ConfigFile = v.InferOutput<typeof ConfigFile>;
+}));
+const configFile = lazySchema(() => jsonObject(configFileFields()));
+type ConfigFile = v.InferOutput<ReturnType<typeof configFile>>;
 
 /** A config file's text (it must exist); ConfigError names the file and the problem. */
 export function readConfigText(path: string): string {
@@ -80,7 +88,7 @@ export function readConfigFile(path: string): ConfigFile {
   const text = readConfigText(path);
   const fail = (problem: string) => new ConfigError(`config file ${path}: ${problem}`);
   const json = parseJsonAs(v.unknown(), text, fail);
-  const file = checkAs(ConfigFile, json, fail);
+  const file = checkAs(configFile(), json, fail);
   // A backend's options are taken from the JSON itself, not from the loose schema's output,
   // which drops keys such as "__proto__" and "constructor" that the backend's strict schema must
   // see (and refuse) like any other unknown key.

@@ -9,7 +9,7 @@ import { parseGoDuration } from "./duration.ts";
 import { parseSchemelessUrl } from "./match.ts";
 import { API_VERSIONS, type ApiVersion } from "./protocol.ts";
 import { isAnnotationKey } from "./service-account.ts";
-import { describeIssues } from "./validation.ts";
+import { describeIssues, lazySchema } from "./validation.ts";
 
 /** The config file's own versions; only v1 has tokenAttributes (an unknown field in the others). */
 export const KUBELET_CONFIG_API_VERSIONS = ["kubelet.config.k8s.io/v1", "kubelet.config.k8s.io/v1beta1", "kubelet.config.k8s.io/v1alpha1"] as const;
@@ -62,29 +62,32 @@ export interface CredentialProviderConfig {
 }
 
 // The strict decoder's view: the fields of types.go and their JSON types, nothing else. Whether a
-// required field is there is the validation's business below, as in the kubelet.
-const strings = v.array(v.string());
-const TokenAttributesSchema = v.strictObject({
-  serviceAccountTokenAudience: v.optional(v.string()),
-  cacheType: v.optional(v.string()),
-  requireServiceAccount: v.optional(v.boolean()),
-  requiredServiceAccountAnnotationKeys: v.optional(strings),
-  optionalServiceAccountAnnotationKeys: v.optional(strings),
-});
-const ProviderSchema = v.strictObject({
-  name: v.optional(v.string()),
-  matchImages: v.optional(strings),
-  // metav1.Duration: a string that time.ParseDuration takes, or the decoder fails.
-  defaultCacheDuration: v.optional(v.pipe(v.string(), v.check((text) => parseGoDuration(text) !== null, 'is not a Go duration (like "5m")'))),
-  apiVersion: v.optional(v.string()),
-  args: v.optional(strings),
-  env: v.optional(v.array(v.strictObject({ name: v.string(), value: v.string() }))),
-  tokenAttributes: v.optional(TokenAttributesSchema),
-});
-const ConfigSchema = v.strictObject({
-  apiVersion: v.picklist(KUBELET_CONFIG_API_VERSIONS),
-  kind: v.literal(KUBELET_CONFIG_KIND),
-  providers: v.optional(v.array(ProviderSchema)),
+// required field is there is the validation's business below, as in the kubelet. Built when a
+// provider config is first checked (kubelet-config, install), not in every run.
+const ConfigSchema = lazySchema(() => {
+  const strings = v.array(v.string());
+  const TokenAttributesSchema = v.strictObject({
+    serviceAccountTokenAudience: v.optional(v.string()),
+    cacheType: v.optional(v.string()),
+    requireServiceAccount: v.optional(v.boolean()),
+    requiredServiceAccountAnnotationKeys: v.optional(strings),
+    optionalServiceAccountAnnotationKeys: v.optional(strings),
+  });
+  const ProviderSchema = v.strictObject({
+    name: v.optional(v.string()),
+    matchImages: v.optional(strings),
+    // metav1.Duration: a string that time.ParseDuration takes, or the decoder fails.
+    defaultCacheDuration: v.optional(v.pipe(v.string(), v.check((text) => parseGoDuration(text) !== null, 'is not a Go duration (like "5m")'))),
+    apiVersion: v.optional(v.string()),
+    args: v.optional(strings),
+    env: v.optional(v.array(v.strictObject({ name: v.string(), value: v.string() }))),
+    tokenAttributes: v.optional(TokenAttributesSchema),
+  });
+  return v.strictObject({
+    apiVersion: v.picklist(KUBELET_CONFIG_API_VERSIONS),
+    kind: v.literal(KUBELET_CONFIG_KIND),
+    providers: v.optional(v.array(ProviderSchema)),
+  });
 });
 
 /**
@@ -95,7 +98,7 @@ const ConfigSchema = v.strictObject({
  */
 export function credentialProviderConfigProblems(config: unknown, { tokenFeatureGate = true } = {}): string[] {
   if (config === null || typeof config !== "object" || Array.isArray(config)) return ["the document must be an object"];
-  const parsed = v.safeParse(ConfigSchema, config);
+  const parsed = v.safeParse(ConfigSchema(), config);
   if (!parsed.success) return [describeIssues(parsed.issues)];
   const { apiVersion: configVersion, providers = [] } = parsed.output;
   const problems: string[] = [];

@@ -7,7 +7,7 @@
 // puts it, or any part of it, into a message.
 import * as v from "valibot";
 import { decodeUtf8 } from "./files.ts";
-import { jsonObject, parseJsonAs } from "./validation.ts";
+import { jsonObject, lazySchema, parseJsonAs } from "./validation.ts";
 
 export interface ServiceAccountIdentity {
   namespace: string;
@@ -44,7 +44,9 @@ export function isAnnotationKey(key: string): boolean {
   return name.length <= 63 && QUALIFIED_NAME_PART.test(name);
 }
 
-const Claims = jsonObject(
+// Built when a token is first decoded (most runs have none).
+const Claims = lazySchema(() =>
+  jsonObject(
   v.object({
     sub: v.optional(v.string()),
     "kubernetes.io": jsonObject(
@@ -59,6 +61,7 @@ const Claims = jsonObject(
       }),
     ),
   }),
+),
 );
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -75,7 +78,7 @@ export function serviceAccountOf(token: string): ServiceAccountIdentity {
   } catch {
     throw new InvalidTokenError("has a payload that is not UTF-8");
   }
-  const claims = parseJsonAs(Claims, payload, (problem) => new InvalidTokenError(`has claims that are not a service account's: ${problem}`), {
+  const claims = parseJsonAs(Claims(), payload, (problem) => new InvalidTokenError(`has claims that are not a service account's: ${problem}`), {
     external: true,
   });
   const { namespace, serviceaccount } = claims["kubernetes.io"];
@@ -86,7 +89,7 @@ export function serviceAccountOf(token: string): ServiceAccountIdentity {
 }
 
 /** A `serviceAccounts` pattern: "namespace/name", either part "*" for all. */
-export const ServiceAccountPattern = v.pipe(
+export const serviceAccountPattern = lazySchema(() => v.pipe(
   v.string(),
   v.check((pattern) => {
     const [namespace, name, ...rest] = pattern.split("/");
@@ -98,7 +101,7 @@ export const ServiceAccountPattern = v.pipe(
       (name === "*" || DNS_SUBDOMAIN.test(name))
     );
   }, 'must be "namespace/name", each a Kubernetes name or "*"'),
-);
+));
 
 export function matchesServiceAccount(patterns: readonly string[], identity: ServiceAccountIdentity): boolean {
   return patterns.some((pattern) => {
