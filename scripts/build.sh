@@ -32,10 +32,12 @@ if [ "$(git rev-parse --show-toplevel 2>/dev/null || true)" = "$root" ] && head=
   if [ -n "$(git status --porcelain --untracked-files=no)" ]; then commit="$commit-dirty"; fi
 fi
 
-# --minify --bytecode: the smallest start-up (docs/ARCHITECTURE.md, "Start-up"). No .env or
+# --minify --bytecode: the smallest start-up (docs/ARCHITECTURE.md, "Start-up"). --splitting: what
+# is loaded with require() or import() (a backend's module, yaml for kubelet-config) is a chunk of
+# its own, read only when loaded; in one bundle every run pays for all of it. No .env or
 # bunfig.toml of the working directory may change what the binary does.
 exec "$root/node_modules/.bin/bun" build "$entry" --compile \
-  --minify --bytecode --format=esm \
+  --minify --bytecode --splitting --format=esm \
   --no-compile-autoload-dotenv --no-compile-autoload-bunfig \
   --define "BUILD_COMMIT=\"$commit\"" \
   --outfile "$outfile" ${extra[@]+"${extra[@]}"}
