@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { matchImageProblem, parseSchemelessUrl, urlsMatch } from "../src/core/match.ts";
+import { globMatch, matchImageProblem, parseSchemelessUrl, urlsMatch } from "../src/core/match.ts";
 
 // Cases from the kubelet's keyring tests (pkg/credentialprovider/keyring_test.go).
 describe("urlsMatch: the kubelet's URLsMatchStr", () => {
@@ -82,5 +82,46 @@ describe("matchImageProblem: patterns the kubelet never matches as written", () 
   test("what it accepts, the kubelet can match", () => {
     expect(urlsMatch("*.example.org:5000", "a.example.org:5000/x")).toBe(true);
     expect(urlsMatch("registry.example.org/team-a/", "registry.example.org/team-a/app")).toBe(true);
+  });
+});
+
+describe("globMatch: a label without special characters is compared, not compiled", () => {
+  // The regular expression globMatch builds for a pattern, kept as the reference for the shortcut.
+  const reference = (pattern: string, text: string): boolean => {
+    let source = "";
+    for (let i = 0; i < pattern.length; i++) {
+      const c = pattern[i] as string;
+      if (c === "*") source += "[^/]*";
+      else if (c === "?") source += "[^/]";
+      else if (c === "[") {
+        const close = pattern.indexOf("]", i + 2);
+        if (close === -1) return false;
+        let body = pattern.slice(i + 1, close);
+        if (body.startsWith("^")) body = `^${body.slice(1)}`;
+        source += `[${body.replace(/\\/g, "\\\\")}]`;
+        i = close;
+      } else if (c === "\\") {
+        const next = pattern[++i];
+        if (next === undefined) return false;
+        source += next.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      } else source += c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    }
+    try {
+      return new RegExp(`^${source}$`).test(text);
+    } catch {
+      return false;
+    }
+  };
+  const pieces = ["a", "b", "-", "x1", "]", "^", "$", ".", "(", ")", "+", "{", "}", "|", "é", "*", "?", "[a-c]", "\\", "\\*"];
+  test("it agrees with the regular expression on every pattern and label", () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 48271) % 2147483647);
+    const make = (count: number) => Array.from({ length: random() % count }, () => pieces[random() % pieces.length]).join("");
+    for (let n = 0; n < 20_000; n++) {
+      const pattern = make(5);
+      for (const text of [make(5), pattern, pattern.replace("*", "zz")]) {
+        expect({ pattern, text, match: globMatch(pattern, text) }).toEqual({ pattern, text, match: reference(pattern, text) });
+      }
+    }
   });
 });
