@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { InvalidImageError, parseImage } from "../src/core/image.ts";
+import { dottedQuad, InvalidImageError, isDnsName, parseImage } from "../src/core/image.ts";
 
 describe("parseImage: Docker's registry rule", () => {
   const cases: [string, string, string][] = [
@@ -108,6 +108,27 @@ describe("parseImage rejects what is not a Docker reference", () => {
       parseImage("user:hunter2-secret@reg.example.org/x");
     } catch (e) {
       expect((e as Error).message).not.toContain("hunter2");
+    }
+  });
+});
+
+describe("host checks: loops that agree with the patterns they replace", () => {
+  const DOMAIN_COMPONENT = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
+  const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+  const referenceDnsName = (name: string) =>
+    name.length > 0 && name.length <= 253 && name.split(".").every((label) => label.length <= 63 && DOMAIN_COMPONENT.test(label));
+  const referenceQuad = (text: string) => IPV4.exec(text)?.slice(1).map(Number) ?? null;
+  const pieces = ["a", "Z", "0", "9", "-", ".", "1", "25", "255", "256", "999", "1234", "_", ":", "é", "٣", "x".repeat(62), "b".repeat(63)];
+
+  test("isDnsName and dottedQuad on generated names", () => {
+    let seed = 11;
+    const random = () => (seed = (seed * 48271) % 2147483647);
+    for (let n = 0; n < 50_000; n++) {
+      const name = Array.from({ length: random() % 8 }, () => pieces[random() % pieces.length]).join("");
+      expect({ name, dns: isDnsName(name), quad: dottedQuad(name) }).toEqual({ name, dns: referenceDnsName(name), quad: referenceQuad(name) });
+    }
+    for (const name of ["a".repeat(63), "a".repeat(64), `${"a.".repeat(126)}a`, `${"a.".repeat(127)}a`, "1.2.3.4", "01.2.3.4", "1.2.3", "1.2.3.4.5"]) {
+      expect({ name, dns: isDnsName(name), quad: dottedQuad(name) }).toEqual({ name, dns: referenceDnsName(name), quad: referenceQuad(name) });
     }
   });
 });

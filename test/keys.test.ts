@@ -1,5 +1,6 @@
 // The two key normalisers (src/core/keys.ts): the kubelet's keyring and docker/cli's config files.
 import { describe, expect, test } from "bun:test";
+import { DOCKER_HUB_HOSTS, parseHost } from "../src/core/image.ts";
 import { dockerConfigKey, keyringKey } from "../src/core/keys.ts";
 
 describe("keyringKey: BasicDockerKeyring.Add", () => {
@@ -51,4 +52,36 @@ describe("where the two differ, and why", () => {
       expect(keyring).not.toBe(docker);
     });
   }
+});
+
+describe("dockerConfigKey without regular expressions", () => {
+  // What it was with the two patterns it no longer uses, as the reference.
+  const reference = (key: string) => {
+    const rest = key.replace(/^https?:\/\//i, "");
+    const slash = rest.indexOf("/");
+    const host = slash === -1 ? rest : rest.slice(0, slash);
+    let path = slash === -1 ? "" : rest.slice(slash).replace(/\/+$/, "");
+    if (path === "/v1" || path === "/v2") path = "";
+    else if (path.startsWith("/v1/") || path.startsWith("/v2/")) path = path.slice(3);
+    let lookupHost: string;
+    try {
+      lookupHost = parseHost(host).lookupHost;
+    } catch {
+      return null;
+    }
+    return { registry: DOCKER_HUB_HOSTS.has(lookupHost) ? "docker.io" : lookupHost, path };
+  };
+  test("on generated keys", () => {
+    const pieces = ["http://", "HTTPS://", "https:/", "hTtP://", "h", "/", "//", "r.example", ":5000", "/v1", "/v2/", "team", "İ", "ſ", "index.docker.io"];
+    let seed = 3;
+    const random = () => (seed = (seed * 48271) % 2147483647);
+    let valid = 0;
+    for (let n = 0; n < 20_000; n++) {
+      const key = Array.from({ length: random() % 6 }, () => pieces[random() % pieces.length]).join("");
+      const expected = reference(key);
+      expect({ key, parsed: dockerConfigKey(key) }).toEqual({ key, parsed: expected });
+      if (expected !== null) valid++;
+    }
+    expect(valid).toBeGreaterThan(1_000);
+  });
 });

@@ -37,12 +37,9 @@ export const DOCKER_HUB_SERVER_URL = "https://index.docker.io/v1/";
 const NAME_TOTAL_LENGTH_MAX = 255; // distribution/reference NameTotalLengthMax
 const DNS_NAME_MAX = 253;
 
-const DOMAIN_COMPONENT = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^\w[\w.-]{0,127}$/;
 const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
-const PORT = /^[0-9]+$/;
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
 /**
@@ -126,9 +123,9 @@ export function parseHost(host: string): Pick<
       port = host.slice(colon + 1);
       hasPort = true;
     }
-    const v4 = IPV4.exec(hostname);
+    const v4 = dottedQuad(hostname);
     if (v4) {
-      if (v4.slice(1).some((octet) => Number(octet) > 255)) {
+      if (v4.some((octet) => octet > 255)) {
         throw new InvalidImageError("registry host is not a valid IPv4 address");
       }
       isIp = true;
@@ -138,7 +135,7 @@ export function parseHost(host: string): Pick<
       );
     }
   }
-  if (hasPort && (!PORT.test(port) || Number(port) < 1 || Number(port) > 65535)) {
+  if (hasPort && (!allDigits(port) || Number(port) < 1 || Number(port) > 65535)) {
     throw new InvalidImageError("registry port must be a number from 1 to 65535");
   }
   const lowerHost = hostname.toLowerCase();
@@ -151,11 +148,56 @@ export function parseHost(host: string): Pick<
   };
 }
 
-function isDnsName(name: string): boolean {
+// Host names are checked with loops over character codes, not regular expressions: a docker
+// config's every key is parsed here, and a run is a few milliseconds, too short for a regular
+// expression's compilation to pay off (test/image.test.ts holds these to the patterns they replace).
+
+const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+/** /^[0-9]+$/ */
+function allDigits(text: string): boolean {
+  if (text === "") return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** The octets of a dotted quad, /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, or null. */
+export function dottedQuad(text: string): number[] | null {
+  const octets: number[] = [];
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46; // the end closes the last octet like a "."
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return null;
+      value = value * 10 + (c - 48);
+    } else if (c === 46 && digits > 0 && octets.length < 4) {
+      octets.push(value);
+      value = 0;
+      digits = 0;
+    } else return null;
+  }
+  return octets.length === 4 ? octets : null;
+}
+
+/**
+ * Labels separated by ".", each 1 to 63 letters, digits and "-", starting and ending with a letter
+ * or digit (distribution/reference's domain component); 253 characters at most.
+ */
+export function isDnsName(name: string): boolean {
   if (name.length === 0 || name.length > DNS_NAME_MAX) return false;
-  return name
-    .split(".")
-    .every((label) => label.length <= 63 && DOMAIN_COMPONENT.test(label));
+  let start = 0;
+  for (let i = 0; i <= name.length; i++) {
+    const c = i < name.length ? name.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (i === start || i - start > 63 || !isAlnum(name.charCodeAt(start)) || !isAlnum(name.charCodeAt(i - 1))) return false;
+      start = i + 1;
+    } else if (!isAlnum(c) && c !== 45) return false;
+  }
+  return true;
 }
 
 /** An IPv6 address as written inside brackets (no zone). */
@@ -170,8 +212,8 @@ export function isIPv6(text: string): boolean {
   let width = all.length;
   const last = all[all.length - 1];
   if (last !== undefined && last.includes(".")) {
-    const v4 = IPV4.exec(last);
-    if (!v4 || v4.slice(1).some((octet) => Number(octet) > 255)) return false;
+    const v4 = dottedQuad(last);
+    if (!v4 || v4.some((octet) => octet > 255)) return false;
     all.pop();
     width += 1;
   }

@@ -27,10 +27,14 @@ export function keyringKey(location: string): string {
  * path ("" or "/team/app"); null when its host is not a valid host.
  */
 export function dockerConfigKey(key: string): { registry: string; path: string } | null {
-  const rest = key.replace(/^https?:\/\//i, "");
+  // Without regular expressions: a docker config can hold thousands of keys, each read here.
+  const scheme = key.slice(0, 8).toLowerCase(); // /^https?:\/\//i
+  const rest = scheme.startsWith("https://") ? key.slice(8) : scheme.startsWith("http://") ? key.slice(7) : key;
   const slash = rest.indexOf("/");
   const host = slash === -1 ? rest : rest.slice(0, slash);
-  let path = slash === -1 ? "" : rest.slice(slash).replace(/\/+$/, "");
+  let end = rest.length;
+  while (slash !== -1 && end > slash && rest[end - 1] === "/") end--; // /\/+$/
+  let path = slash === -1 ? "" : rest.slice(slash, end);
   if (path === "/v1" || path === "/v2") path = "";
   else if (path.startsWith("/v1/") || path.startsWith("/v2/")) path = path.slice(3);
   let lookupHost: string;
