@@ -391,7 +391,12 @@ async function answerFromConfig(
 
   // The auths entries of the registry, with their positions in the file (messages name them so).
   const entries: { key: string; entry: AuthEntry; path: string; position: number }[] = [];
-  for (const [index, [key, entry]] of Object.entries(config.auths ?? {}).entries()) {
+  const auths = config.auths ?? {};
+  const keys = Object.keys(auths); // a plain loop: a file can hold thousands of entries
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index] as string;
+    if (!key.toLowerCase().includes(registry)) continue; // cannot name it: skip the parse
+    const entry = auths[key] as AuthEntry;
     const normalized = dockerConfigKey(key);
     if (normalized?.registry !== registry) continue;
     // containers/image normalizeAuthFileKey: a legacy key is a registry, its path is dropped.
