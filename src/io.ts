@@ -10,6 +10,7 @@ export interface Io {
   readStdin(deadline: Deadline): string;
   /** Writes to stdout; throws (with a `code`) when it cannot. */
   stdout(text: string): void;
+  /** Writes to stderr, best effort: never throws (a full disk or closed pipe there must not cost the answer). */
   stderr(text: string): void;
   pid: number;
   /** Milliseconds since the run started (the deadline counts from there). */
