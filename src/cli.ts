@@ -4,6 +4,7 @@
 import packageJson from "../package.json" with { type: "json" };
 import { parseArgs, usageOf, UsageError, type Invocation } from "./args.ts";
 import { provide } from "./commands/provide.ts";
+import { sync } from "./commands/sync.ts";
 import { answer, type Io } from "./io.ts";
 import { IDENT, Log } from "./log.ts";
 import { prepare } from "./setup.ts";
@@ -37,6 +38,8 @@ export async function run(io: Io): Promise<number> {
   switch (command) {
     case "provide":
       return provide(io, log, prepared);
+    case "sync":
+      return sync(io, log, options);
     default:
       log.error(`the ${command} command is not available yet`);
       return 2;

@@ -14,6 +14,11 @@ export interface Io {
   pid: number;
   /** Milliseconds since the run started (the deadline counts from there). */
   clock(): number;
+  /**
+   * For a command that runs until it is stopped (sync): resolves with the signal's name when
+   * the process is asked to stop (SIGTERM, SIGINT). Absent: such a command runs until the process ends.
+   */
+  untilStopped?(): Promise<string>;
 }
 
 /** Writes stdout's one document (or report): 0, or 1 with a message when it could not be written. */
