@@ -18,7 +18,8 @@
 //     --name N, --tag T    the index's org.opencontainers.image.ref.name, N:T
 //                          (default localhost/generic-credential-provider:<package version>)
 //     --level N            gzip level (default 6)
-//     --deploy DIR         where the digest is recorded, image.json; "" not at all (default deploy)
+//     --deploy DIR         where the digest is recorded (image.json) and the manifests pinning it are
+//                          rendered (deploy/render.ts); "" neither           (default deploy)
 //
 // Every input that reaches the bytes: the sources and bun's version (package-lock.json; each
 // executable is compiled by `npm run build` with a target and a checked runtime,
@@ -31,6 +32,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
+import { writeDeploy } from "../deploy/render.ts";
 import { bunRuntime } from "./image/bun-runtime.ts";
 import { elfInfo } from "./image/elf.ts";
 import { tarStream, type TarEntry } from "./image/tar.ts";
@@ -369,6 +371,8 @@ if (deployDir !== "") {
   };
   mkdirSync(deployDir, { recursive: true });
   writeFileSync(join(deployDir, "image.json"), `${JSON.stringify(record, null, 2)}\n`);
-  console.error(`  recorded in ${join(deployDir, "image.json")}`);
+  // …and the manifests that pin it, rendered again.
+  const written = writeDeploy(deployDir, record);
+  console.error(`  recorded in ${join(deployDir, "image.json")}; rendered ${written.join(", ")}`);
 }
 console.error(`image: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
