@@ -29,7 +29,7 @@ import { jsonObject, parseJsonAs } from "../src/core/validation.ts";
 import { askCredentialHelper, helperProblems, helperServerUrls, isValidHelperName } from "./support/credential-helper.ts";
 import { fileProblems } from "./support/inspect.ts";
 import { annotationOption, annotationScope } from "./support/annotation.ts";
-import { absolutePath, cacheDurationOption, parseOptions, timeoutOption } from "./support/options.ts";
+import { absolutePath, cacheDurationOption, checkTimeout, parseOptions, timeoutOption } from "./support/options.ts";
 import {
   BackendError,
   inspection,
@@ -40,13 +40,15 @@ import {
   type ImageTarget,
 } from "./types.ts";
 
-const DockerConfigOptions = v.pipe(v.strictObject({
+/** The options' fields (the whole options are checked with DockerConfigOptions). */
+export const DockerConfigOptionFields = v.strictObject({
   files: v.optional(v.array(absolutePath)),
   /** A service-account annotation whose value names a subdirectory beside each of `files`. */
   annotation: annotationOption,
   cacheDuration: cacheDurationOption,
   helperTimeout: timeoutOption,
-}), v.check((options) => options.annotation === undefined || options.files !== undefined, 'sets "annotation" without "files" (the node-wide default files have no per-account copies)'));
+});
+const DockerConfigOptions = v.pipe(DockerConfigOptionFields, v.check((options) => options.annotation === undefined || options.files !== undefined, 'sets "annotation" without "files" (the node-wide default files have no per-account copies)'));
 
 // Go decodes JSON null into a field as "absent", so null is accepted wherever a value is optional.
 const text = v.nullish(v.string());
@@ -185,6 +187,7 @@ interface Source {
 export const createDockerConfigBackend: BackendFactory = (options, context) => {
   const parsedOptions = parseOptions(DockerConfigOptions, options);
   const { cacheDuration, helperTimeout } = parsedOptions;
+  checkTimeout("helperTimeout", helperTimeout, context.deadline);
 
   // Built for each lookup, not here: the default list may need the password database (no HOME),
   // which is read only when this backend is asked.

@@ -10,7 +10,7 @@ import { hostCandidates } from "./support/host-candidates.ts";
 import { parseOptions } from "./support/options.ts";
 import { BackendError, inspection, type BackendFactory, type Problem } from "./types.ts";
 
-const EnvOptions = v.strictObject({
+export const EnvOptions = v.strictObject({
   prefix: v.optional(
     v.pipe(v.string(), v.regex(/^[A-Za-z0-9_]+$/, "must be letters, digits and underscores")),
     DEFAULTS.envPrefix,

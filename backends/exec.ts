@@ -10,15 +10,15 @@ import { DEFAULTS } from "../src/core/defaults.ts";
 import { durationMs, formatGoDuration, parseGoDuration } from "../src/core/duration.ts";
 import { API_VERSIONS, parseResponse, type ApiVersion } from "../src/core/protocol.ts";
 import { ChildProcessError, findExecutable, runChild } from "./support/child-process.ts";
-import { parseOptions, timeoutOption } from "./support/options.ts";
-import { checkMatchImages } from "./support/match-images.ts";
+import { checkTimeout, parseOptions, timeoutOption } from "./support/options.ts";
+import { checkMatchImages, matchImagePattern } from "./support/match-images.ts";
 import { BackendError, inspection, type BackendFactory, type Hit, type LookupTarget, type Problem } from "./types.ts";
 
 const V1: ApiVersion = "credentialprovider.kubelet.k8s.io/v1";
 
 const noNul = v.check((text: string) => !text.includes("\0"), "must not contain a NUL character");
 
-const ExecOptions = v.strictObject({
+export const ExecOptions = v.strictObject({
   command: v.pipe(
     v.string(),
     v.nonEmpty("must not be empty"),
@@ -37,7 +37,7 @@ const ExecOptions = v.strictObject({
   // The kubelet requires matchImages in its own config; here leaving it out means every image.
   matchImages: v.optional(
     v.pipe(
-      v.array(v.pipe(v.string(), v.nonEmpty("must not be empty"))),
+      v.array(matchImagePattern),
       v.nonEmpty("must not be empty (leave it out to match every image)"),
     ),
   ),
@@ -50,6 +50,7 @@ const ExecOptions = v.strictObject({
 
 export const createExecBackend: BackendFactory = (options, context) => {
   const config = parseOptions(ExecOptions, options);
+  checkTimeout("timeout", config.timeout, context.deadline);
   const { command, apiVersion, matchImages } = config;
   const timeoutText = config.timeout;
   const timeoutMs = durationMs(config.timeout);

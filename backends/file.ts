@@ -9,12 +9,12 @@ import { DEFAULTS } from "../src/core/defaults.ts";
 import { FileReadError, readOptionalFile } from "../src/core/files.ts";
 import { goDuration, jsonObject, parseJsonAs } from "../src/core/validation.ts";
 import { annotationOption, annotationScope } from "./support/annotation.ts";
-import { hostCandidates } from "./support/host-candidates.ts";
+import { hostCandidates, suffixPatterns } from "./support/host-candidates.ts";
 import { absolutePath, parseOptions } from "./support/options.ts";
 import { directoryEntries, fileProblems } from "./support/inspect.ts";
-import { BackendError, inspection, type BackendFactory } from "./types.ts";
+import { BackendError, inspection, type BackendFactory, type Problem } from "./types.ts";
 
-const FileOptions = v.strictObject({
+export const FileOptions = v.strictObject({
   dir: v.optional(absolutePath, DEFAULTS.credroot),
   /** A service-account annotation whose value is the subdirectory of `dir` to read. */
   annotation: annotationOption,
@@ -72,23 +72,33 @@ export const createFileBackend: BackendFactory = (options, context) => {
           if (!entry.endsWith(".json")) continue;
           const path = join(dir, entry);
           problems.push(...fileProblems(path, () => readCredentialFile(path, path)));
-          registries.push(entry.slice(0, -".json".length));
+          // The images whose lookup reaches this file, as the kubelet's matchImages patterns.
+          const patterns = suffixPatterns(entry.slice(0, -".json".length));
+          if (patterns === null) {
+            problems.push({ severity: "warning", message: `${path} is never read: its name is not a registry host[:port] in lower case` });
+          } else registries.push(...patterns);
         }
       }
-      // The Python script's code read /etc/kubernetes/registries/ (its README said .../registry).
-      if (baseDir === DEFAULTS.credroot && isDirectory(PYTHON_SCRIPT_DIR)) {
-        problems.push({
-          severity: "warning",
-          message: `${PYTHON_SCRIPT_DIR} exists: the Python script read it, this provider reads ${baseDir}`,
-          fix: `move its files into ${baseDir}, or give --credroot ${PYTHON_SCRIPT_DIR}`,
-        });
-      }
-      return inspection({ registries: [...new Set(registries)], problems });
+      problems.push(...seedScriptDirectoryProblems(baseDir, isDirectory));
+      return inspection({ registries: [...new Set(registries)], problems, directories: [baseDir] });
     },
   };
 };
 
-const PYTHON_SCRIPT_DIR = "/etc/kubernetes/registries";
+/** The Python script's code read /etc/kubernetes/registries/ (its README said .../registry). */
+export const SEED_SCRIPT_DIR = "/etc/kubernetes/registries";
+
+/** A node migrated from the Python script may still keep its files where the script read them. */
+export function seedScriptDirectoryProblems(dir: string, isDirectory: (path: string) => boolean): Problem[] {
+  if (dir !== DEFAULTS.credroot || !isDirectory(SEED_SCRIPT_DIR)) return [];
+  return [
+    {
+      severity: "warning",
+      message: `${SEED_SCRIPT_DIR} exists: the Python script read it, this provider reads ${dir}`,
+      fix: `move its files into ${dir}, or give --credroot ${SEED_SCRIPT_DIR}`,
+    },
+  ];
+}
 
 /** What a credential file says, checked. */
 export type CredentialFileContent = v.InferOutput<typeof CredentialFile>;

@@ -5,18 +5,18 @@
 // not run.
 import * as v from "valibot";
 import { askCredentialHelper, helperProblems, helperServerUrl, isValidHelperName } from "./support/credential-helper.ts";
-import { checkMatchImages } from "./support/match-images.ts";
-import { cacheDurationOption, parseOptions, timeoutOption } from "./support/options.ts";
+import { checkMatchImages, requiredMatchImages } from "./support/match-images.ts";
+import { cacheDurationOption, checkTimeout, parseOptions, timeoutOption } from "./support/options.ts";
 import { inspection, type BackendFactory } from "./types.ts";
 
 const nonEmpty = v.pipe(v.string(), v.check((value) => value !== "", "must not be empty"));
 
-const HelperOptions = v.strictObject({
+export const HelperOptions = v.strictObject({
   helper: v.pipe(
     v.string(),
     v.check(isValidHelperName, "must be a helper name (letters, digits, '.', '_', '-'), run as docker-credential-<name>"),
   ),
-  matchImages: v.pipe(v.array(nonEmpty), v.check((list) => list.length > 0, "must list at least one pattern")),
+  matchImages: requiredMatchImages,
   serverUrl: v.optional(nonEmpty),
   cacheDuration: cacheDurationOption,
   timeout: timeoutOption,
@@ -24,6 +24,7 @@ const HelperOptions = v.strictObject({
 
 export const createHelperBackend: BackendFactory = (options, context) => {
   const { helper, matchImages, serverUrl, cacheDuration, timeout } = parseOptions(HelperOptions, options);
+  checkTimeout("timeout", timeout, context.deadline);
   return {
     async lookup(target) {
       const { matches, partial } = checkMatchImages(matchImages, target.image);

@@ -98,7 +98,7 @@ export function needsServiceAccountIdentity(specs: readonly BackendSpec[]): bool
   return specs.some((spec) => spec.type === "token" || spec.options.serviceAccounts !== undefined);
 }
 
-const ServiceAccounts = v.pipe(v.array(ServiceAccountPattern), v.nonEmpty("must list at least one \"namespace/name\" pattern"));
+export const ServiceAccounts = v.pipe(v.array(ServiceAccountPattern), v.nonEmpty("must list at least one \"namespace/name\" pattern"));
 
 /**
  * The `serviceAccounts` of an entry, checked, or undefined when it has none. `annotation` lets a

@@ -5,15 +5,15 @@
 // is `Token` (plugin.go: "returned the service account token as the password … not allowed"), so
 // `kubelet-config` emits `cacheType: Token` whenever a token backend is configured.
 import * as v from "valibot";
-import { checkMatchImages } from "./support/match-images.ts";
+import { checkMatchImages, requiredMatchImages } from "./support/match-images.ts";
 import { cacheDurationOption, parseOptions } from "./support/options.ts";
 import { inspection, type BackendFactory } from "./types.ts";
 
 const nonEmpty = v.pipe(v.string(), v.check((value) => value !== "", "must not be empty"));
 
-const TokenOptions = v.strictObject({
+export const TokenOptions = v.strictObject({
   username: nonEmpty,
-  matchImages: v.pipe(v.array(nonEmpty), v.check((list) => list.length > 0, "must list at least one pattern")),
+  matchImages: requiredMatchImages,
   cacheDuration: cacheDurationOption,
 });
 

@@ -84,6 +84,8 @@ export interface Inspection {
   credentialVariables: string[];
   /** Whether it answers with the pod's service-account token (the kubelet then needs cacheType Token). */
   usesToken?: boolean;
+  /** Directories it reads credential files from, which `install` creates (mode 0700) when missing. */
+  directories?: string[];
 }
 
 /** What a backend may use besides its options; built by backends/registry.ts, tests pass their own. */

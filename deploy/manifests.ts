@@ -127,7 +127,8 @@ export function daemonSet(image: ImageRecord): DaemonSet {
               args: [
                 ...["install", "--root", ROOT, "--bin-dir", HOST.binDir, "--provider-config", HOST.providerConfig],
                 ...MATCH_IMAGES.flatMap((pattern) => ["--match-image", pattern]),
-                ...["--credroot", HOST.credentials, "--syslog-socket", ""],
+                // Global options: the provider's args in the kubelet's config reproduce them.
+                ...["--credroot", HOST.credentials],
               ],
               securityContext,
               resources,

@@ -7,6 +7,8 @@
 import { resolve } from "node:path";
 import * as v from "valibot";
 import { DEFAULTS } from "./core/defaults.ts";
+import { matchImageProblem } from "./core/match.ts";
+import { API_VERSIONS } from "./core/protocol.ts";
 import { goDuration } from "./core/validation.ts";
 
 export const COMMANDS = ["explain", "check", "kubelet-config", "install", "sync", "version"] as const;
@@ -117,8 +119,15 @@ const GLOBAL_FLAGS: Record<string, FlagSpec> = {
   "--syslog-socket": { key: "syslogSocket", value: text },
 };
 
-const MATCH_IMAGE: FlagSpec = { key: "matchImages", value: nonEmpty, repeat: true };
-const API_VERSION: FlagSpec = { key: "apiVersion", value: nonEmpty };
+/** A matchImages pattern: refused when the kubelet's matcher would never match it as written. */
+const matchImage = (value: string, flag: string) => {
+  const problem = matchImageProblem(value);
+  if (problem !== null) throw new UsageError(`option ${flag}: the pattern ${problem}`);
+  return value;
+};
+
+const MATCH_IMAGE: FlagSpec = { key: "matchImages", value: matchImage, repeat: true };
+const API_VERSION: FlagSpec = { key: "apiVersion", value: oneOf(...API_VERSIONS) };
 const NAME: FlagSpec = { key: "name", value: nonEmpty };
 
 const COMMAND_FLAGS: Record<Command, Record<string, FlagSpec>> = {
@@ -212,7 +221,14 @@ export function parseArgs(argv: readonly string[]): Invocation {
     }
     const value = inline ?? queue.shift();
     if (value === undefined) throw new UsageError(`option ${long} needs a value`, command);
-    const parsed = spec.value(value, long);
+    let parsed: unknown;
+    try {
+      parsed = spec.value(value, long);
+    } catch (error) {
+      // A bad value of a command's option shows that command's usage.
+      if (error instanceof UsageError && error.command !== command) throw new UsageError(error.message, command);
+      throw error;
+    }
     set[spec.key] = spec.repeat ? [...((set[spec.key] as unknown[]) ?? []), parsed] : parsed;
   }
   const expected = POSITIONALS[command];
@@ -233,6 +249,24 @@ function checkSyncOptions(options: Options): void {
   const to = resolve(options.to);
   if (to === from || to.startsWith(`${from}/`)) throw new UsageError("option --to must not be --from or inside it", "sync");
   if (options.once && options.interval !== undefined) throw new UsageError("option --interval has no use with --once", "sync");
+}
+
+/**
+ * The global options of an invocation as arguments that reproduce them: kubelet-config and
+ * install put them in the provider's `args`. Paths are made absolute (the kubelet runs us from
+ * its own directory), durations are already canonical; `replace` substitutes a value (install's
+ * host path of the config file). --debug, --help and --version are not configuration: left out.
+ */
+export function globalArgs(options: Options, replace: Partial<Record<keyof Options, string>> = {}): string[] {
+  const args: string[] = [];
+  for (const [flag, spec] of Object.entries(GLOBAL_FLAGS)) {
+    const given = replace[spec.key] ?? options[spec.key];
+    if (spec.value === undefined || given === undefined) continue;
+    const values = Array.isArray(given) ? given.map(String) : [String(given)];
+    if (!spec.repeat && values.length > 1) args.push(flag, values.join(",")); // --backends a,b
+    else for (const value of values) args.push(flag, spec.value === path ? resolve(value) : value);
+  }
+  return args;
 }
 
 /** An unknown option's name, shown only if it looks like one (not a pasted secret). */
@@ -305,33 +339,54 @@ Exit status: 0 no problem; 1 problems found; 2 bad usage or configuration. READM
 `,
   "kubelet-config": `Usage: generic-credential-provider kubelet-config [--format json|yaml] [--api-version V] [--match-image PATTERN]… [--name NAME] [options]
 
-Prints a kubelet CredentialProviderConfig for this configuration: the provider's name and args,
-placeholders (never values) for the credential variables it reads, matchImages derived from what
-the backends know (or --match-image), and tokenAttributes when backends are scoped by service
-account or a token backend is configured.
+Prints a kubelet CredentialProviderConfig (kubelet.config.k8s.io/v1) for this configuration,
+checked with the kubelet's own validation rules:
+  name                  --name (default ${DEFAULTS.providerName}): its file name in the bin dir
+  matchImages           --match-image, else derived from what the backends know: credential file
+                        names ("example.org.json": example.org, *.example.org, … ${DEFAULTS.matchImagesSuffixDepth} labels deep;
+                        "host:5000.json": host:5000), docker config keys, helper, exec and token
+                        matchImages; backends that cannot tell are named on stderr
+  defaultCacheDuration  our --cache-duration / defaultCacheDuration, else ${DEFAULTS.kubeletDefaultCacheDuration}
+  apiVersion            --api-version (default ${DEFAULTS.providerApiVersion})
+  args                  the global options given here (paths made absolute; not --debug)
+  env                   placeholders (never values) for the credential variables the backends read
+  tokenAttributes       when a backend has serviceAccounts or is a token backend (v1 only; the
+                        feature gate it needs is printed as a YAML comment, or on stderr)
 
       --format json|yaml        output format (default json)
       --api-version V           credentialprovider.kubelet.k8s.io/v1 (default), /v1beta1 or /v1alpha1
-      --match-image PATTERN     a matchImages pattern; repeat; replaces the derived ones
-      --name NAME               the provider's name: its file name in the kubelet's bin dir
-                                (default generic-credential-provider)
+      --match-image PATTERN     a matchImages pattern (host[:port][/path], "*" for one host label);
+                                repeat; replaces the derived ones
+      --name NAME               the provider's name (default ${DEFAULTS.providerName})
 
-Exit status: 0 printed; 2 bad usage, or a configuration the kubelet would refuse. README: "install".
+Exit status: 0 printed; 2 bad usage, no matchImages (give --match-image), or a configuration the
+kubelet would refuse. README: "kubelet-config".
 `,
-  install: `Usage: generic-credential-provider install [--dry-run] [--root DIR] [--kubelet-env-file FILE] [options]
+  install: `Usage: generic-credential-provider install [--dry-run] [--root DIR] [--kubelet-env-file FILE] [--bin-dir DIR] [--provider-config FILE] [options]
 
-Copies this binary into the kubelet's provider bin dir, writes the kubelet's provider
-configuration and the credential directory with safe modes, and prints the kubelet flags to add.
+Installs this binary and its kubelet configuration on a node, each file by temp file and rename
+(a running copy never makes it fail), the binary first and the provider config last, a file only
+when its content changes; then prints the kubelet flags to add and where, and whether the kubelet
+must be restarted (only when its provider config or its flags changed).
+  the binary            BIN_DIR/NAME, mode 0755
+  the config file       --config FILE, copied to ${DEFAULTS.install.configDir}/NAME.json (mode 0600), which the
+                        provider's args name
+  credential dirs       each file backend's dir, created mode 0700 when missing
+  the provider config   kubelet-config's JSON (mode 0600); other providers in the file are kept,
+                        and values put in place of env placeholders too
 
       --dry-run                 print every change, make none
-      --root DIR                install under DIR (every path below is taken inside it)
-      --kubelet-env-file FILE   add the kubelet flags to KUBELET_EXTRA_ARGS in FILE (a backup is kept)
-      --bin-dir DIR             the kubelet's provider bin dir (default /usr/local/bin/image-credential-provider)
-      --provider-config FILE    the kubelet's provider config (default /etc/kubernetes/image-credential-provider-config.json)
+      --root DIR                install under DIR: every path (--kubelet-env-file too) is taken
+                                inside it; the provider's args keep the node's paths
+      --kubelet-env-file FILE   add the flags to KUBELET_EXTRA_ARGS in FILE (the old file kept as
+                                FILE.bak-<hash>); flags naming another bin dir or config are reported,
+                                never overwritten
+      --bin-dir DIR             the kubelet's provider bin dir (default ${DEFAULTS.install.binDir})
+      --provider-config FILE    the kubelet's provider config (default ${DEFAULTS.install.providerConfig})
       --api-version V, --match-image PATTERN, --name NAME: as for kubelet-config
 
-Exit status: 0 installed (or nothing to change); 1 a change failed; 2 bad usage or configuration.
-README: "install".
+Exit status: 0 installed, or nothing to change; 1 a change failed, or was refused (nothing is then
+changed); 2 bad usage, no matchImages (give --match-image), or bad configuration. README: "install".
 `,
   sync: `Usage: generic-credential-provider sync --from DIR --to DIR [--once] [--interval DUR] [options]
 

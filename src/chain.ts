@@ -16,9 +16,18 @@ import { authCoverage, keyringLookup } from "./core/keyring.ts";
 import type { CacheKeyType } from "./core/protocol.ts";
 import type { Log } from "./log.ts";
 
-export type ChainResult =
-  | { hit: Hit & { cacheKeyType: CacheKeyType }; backend: Backend; errors: string[] }
-  | { hit: null; errors: string[] };
+/** What happened at one backend, for `explain`. Never holds a credential. */
+export interface ChainStep {
+  backend: string;
+  outcome: "answered" | "no credentials" | "partial" | "ignored" | "broken" | "not asked";
+  /** Why (a partial's reason, an error, the cache scope of an answer). */
+  detail?: string;
+}
+
+export type ChainResult = (
+  | { hit: Hit & { cacheKeyType: CacheKeyType }; backend: Backend; errors: string[]; scopeReason: string | null }
+  | { hit: null; errors: string[] }
+) & { steps: ChainStep[] };
 
 export async function lookupChain(
   backends: readonly Backend[],
@@ -27,13 +36,15 @@ export async function lookupChain(
   deadline: Deadline,
 ): Promise<ChainResult> {
   const errors: string[] = [];
+  const steps: ChainStep[] = [];
   // Why answers from here on may differ between images of the registry, once a backend said so.
   let partial: string | null = null;
-  for (const backend of backends) {
+  for (const [index, backend] of backends.entries()) {
     if (deadline.expired()) {
       const message = `the run's deadline (${deadline.text}) passed before backend ${backend.name} could be asked`;
       errors.push(message);
       log.warn(message);
+      for (const rest of backends.slice(index)) steps.push({ backend: rest.name, outcome: "not asked", detail: "the run's deadline passed" });
       break;
     }
     log.debug(`asking backend ${backend.name}`);
@@ -44,11 +55,13 @@ export async function lookupChain(
       const message = describeBackendFailure(backend, error, log);
       errors.push(message);
       log.warn(message);
+      steps.push({ backend: backend.name, outcome: "broken", detail: message });
       continue;
     }
     if (!isHit(result)) {
       log.debug(`backend ${backend.name} has no credentials for ${target.image}`);
       if (result !== null) partial ??= `backend ${backend.name}: ${result.partial}`;
+      steps.push(result === null ? { backend: backend.name, outcome: "no credentials" } : { backend: backend.name, outcome: "partial", detail: result.partial });
       continue;
     }
     const keys = Object.keys(result.auth);
@@ -56,6 +69,7 @@ export async function lookupChain(
     if (keyringLookup(keys, target.image).length === 0) {
       log.debug(`the answer of backend ${backend.name} (${result.source}) has no key the kubelet uses for ${target.image}; ignored`);
       if (coverage !== "none") partial ??= `backend ${backend.name} has keys for other parts of ${target.host}`;
+      steps.push({ backend: backend.name, outcome: "ignored", detail: `none of its keys is one the kubelet uses for ${target.image}` });
       continue;
     }
     const narrowedBy =
@@ -64,9 +78,11 @@ export async function lookupChain(
       (coverage === "all" ? null : `the answer has no key for all of ${target.host}`);
     const cacheKeyType = narrowCacheKeyType(result.cacheKeyType ?? "Registry", narrowedBy === null);
     log.debug(`backend ${backend.name} answered from ${result.source}; cacheKeyType ${cacheKeyType}${narrowedBy === null ? "" : ` (${narrowedBy})`}`);
-    return { hit: { ...result, cacheKeyType }, backend, errors };
+    steps.push({ backend: backend.name, outcome: "answered", detail: result.source });
+    for (const rest of backends.slice(index + 1)) steps.push({ backend: rest.name, outcome: "not asked", detail: "an earlier backend answered" });
+    return { hit: { ...result, cacheKeyType }, backend, errors, steps, scopeReason: narrowedBy };
   }
-  return { hit: null, errors };
+  return { hit: null, errors, steps };
 }
 
 /**

@@ -3,6 +3,10 @@
 // call it directly.
 import packageJson from "../package.json" with { type: "json" };
 import { parseArgs, usageOf, UsageError, type Invocation } from "./args.ts";
+import { check } from "./commands/check.ts";
+import { explain } from "./commands/explain.ts";
+import { install } from "./commands/install.ts";
+import { kubeletConfig } from "./commands/kubelet-config.ts";
 import { provide } from "./commands/provide.ts";
 import { sync } from "./commands/sync.ts";
 import { answer, type Io } from "./io.ts";
@@ -38,6 +42,14 @@ export async function run(io: Io): Promise<number> {
   switch (command) {
     case "provide":
       return provide(io, log, prepared);
+    case "explain":
+      return explain(io, log, prepared, invocation);
+    case "check":
+      return check(io, log, prepared, invocation);
+    case "kubelet-config":
+      return kubeletConfig(io, log, prepared, options);
+    case "install":
+      return install(io, log, prepared, options);
     case "sync":
       return sync(io, log, options);
     default:

@@ -30,16 +30,22 @@ export class ConfigError extends Error {
 }
 
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+/** A backend entry's `name`. */
+export const BackendName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "must be letters, digits, '.', '_' or '-'"));
 
 // Backend entries are loose here: each backend validates its own options when it is created.
 const BackendEntry = jsonObject(v.looseObject({
   type: v.picklist(BACKEND_TYPES),
-  name: v.optional(v.pipe(v.string(), v.regex(NAME, "must be letters, digits, '.', '_' or '-'"))),
+  name: v.optional(BackendName),
 }));
 
-const ConfigFile = jsonObject(v.strictObject({
-  backends: v.optional(v.array(BackendEntry)),
+/**
+ * The config file's own keys (scripts/config-schema.ts builds config.schema.json from them and
+ * each backend's options). `$schema` lets an editor find that schema.
+ */
+export const ConfigFileFields = v.strictObject({
+  $schema: v.optional(v.string()),
+  backends: v.optional(v.pipe(v.array(BackendEntry), v.nonEmpty("must list at least one backend (leave it out for the default chain)"))),
   defaultCacheDuration: v.optional(goDuration("non-negative")),
   deadline: v.optional(goDuration("positive")),
   serviceAccountTokenAudience: v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty"))),
@@ -52,7 +58,8 @@ const ConfigFile = jsonObject(v.strictObject({
       }),
     ),
   ),
-}));
+});
+const ConfigFile = jsonObject(ConfigFileFields);
 type ConfigFile = v.InferOutput<typeof ConfigFile>;
 
 /** Reads and validates a config file; errors name the file and the field, never a value. */

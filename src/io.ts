@@ -14,6 +14,8 @@ export interface Io {
   pid: number;
   /** Milliseconds since the run started (the deadline counts from there). */
   clock(): number;
+  /** The running executable, which install copies (process.execPath when absent; tests give another). */
+  execPath?: string;
   /**
    * For a command that runs until it is stopped (sync): resolves with the signal's name when
    * the process is asked to stop (SIGTERM, SIGINT). Absent: such a command runs until the process ends.

@@ -12,16 +12,25 @@ export class Log {
   debugEnabled = false;
   /** Socket path for syslog; null: no syslog. */
   syslogSocket: string | null = null;
+  /** Gets every debug line and warning, whether or not --debug is on (explain collects them). */
+  listener: ((kind: "debug" | "warning", message: string) => void) | null = null;
 
   constructor(private readonly out: { stderr(text: string): void; pid: number }) {}
 
   debug(message: string): void {
+    this.listener?.("debug", message);
     if (this.debugEnabled) this.write(`${IDENT}: debug: ${message}\n`);
   }
 
   warn(message: string): void {
+    this.listener?.("warning", message);
     this.write(`${IDENT}: warning: ${message}\n`);
     this.syslog("warning", message);
+  }
+
+  /** What an operator command tells besides its report: stderr only, never syslog. */
+  note(message: string): void {
+    this.write(`${IDENT}: note: ${message}\n`);
   }
 
   error(message: string): void {

@@ -61,6 +61,7 @@ try {
     stderr: writeStderr,
     pid: process.pid,
     clock: () => performance.now(),
+    execPath: process.execPath,
     untilStopped,
   });
 } catch (error) {

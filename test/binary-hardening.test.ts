@@ -92,11 +92,14 @@ describe("children that hang or escape", () => {
   test("seven sources with hanging helpers end at the run's deadline, with every helper and its children gone", () => {
     putScript(dir, "bin/docker-credential-hang", `sleep 1000 & echo $$ $! >> '${dir}/pids'; wait`);
     const files = Array.from({ length: 7 }, (_, i) => put(`config-${i}.json`, helperConfig("hang")));
-    const args = ["--backends", "docker-config", "--deadline", "1s", ...files.flatMap((f) => ["--docker-config", f])];
-    const { code, stderr } = provider(request("registry.example.org/app"), args, { PATH: `${join(dir, "bin")}:${PATH}`, ...envCreds("unused") });
+    // Each helper may take 1s; the run has 2s: the second is cut by the deadline, the rest never start.
+    const config = put("provider.json", { backends: [{ type: "docker-config", files, helperTimeout: "1s" }], deadline: "2s" });
+    const { code, stderr } = provider(request("registry.example.org/app"), ["--config", config], { PATH: `${join(dir, "bin")}:${PATH}`, ...envCreds("unused") });
     expect(code).toBe(1);
-    expect(stderr).toContain("did not answer within the run's deadline (1s) and was killed");
-    expect(stderr).toContain("registry.example.org is an unknown source");
+    expect(stderr).toContain(`${files[0]}: credHelpers entry 1: helper did not answer within 1s and was killed`);
+    expect(stderr).toContain(`${files[1]}: credHelpers entry 1: helper did not answer within the run's deadline (2s) and was killed`);
+    expect(stderr).toContain(`${files[6]}: credHelpers entry 1: helper was not started: the run's deadline (2s) has passed`);
+    expect(stderr).toContain("no credentials for registry.example.org: 1 backend(s) failed");
     const pids = readFileSync(join(dir, "pids"), "utf8").split(/\s+/).filter(Boolean).map(Number);
     expect(pids.length).toBeGreaterThan(0);
     for (const pid of pids) expect(isGone(pid)).toBe(true);
@@ -267,6 +270,11 @@ describe("configuration mistakes are start-up errors, not silent", () => {
     ["__proto__ in a backend entry", JSON.parse('{"backends":[{"type":"file","__proto__":{"dir":"/x"}}]}'), /backend "file": unknown field "__proto__"/],
     ["constructor in a backend entry", { backends: [{ type: "env", constructor: "x" }] }, /backend "env": unknown field "constructor"/],
     ["prototype in a backend entry", { backends: [{ type: "env", prototype: "x" }] }, /backend "env": unknown field "prototype"/],
+    // matchImages patterns the kubelet's matcher would never match as written
+    ["a helper pattern with a scheme", { backends: [{ type: "helper", name: "gcr", helper: "gcloud", matchImages: ["*.gcr.io", "https://*.pkg.dev"] }] }, /backend "gcr": field "matchImages\.1" has a scheme/],
+    ["an exec pattern with a query", { backends: [{ type: "exec", name: "ecr", command: "p", matchImages: ["reg.example.org?x=1"] }] }, /backend "ecr": field "matchImages\.0" has a '\?' or '#'/],
+    ["a token pattern with a glob in its path", { backends: [{ type: "token", username: "u", matchImages: ["*.example.org/*"] }] }, /backend "token": field "matchImages\.0" has a path no image has/],
+    ["a pattern Go cannot parse", { backends: [{ type: "helper", helper: "x", matchImages: ["reg.example.org:http"] }] }, /backend "helper": field "matchImages\.0" cannot be parsed by the kubelet \(invalid port/],
   ];
   for (const [what, config, message] of cases) {
     test(what, () => {
@@ -276,6 +284,19 @@ describe("configuration mistakes are start-up errors, not silent", () => {
       expect(stderr).toMatch(message);
     });
   }
+
+  test("an empty backends list, a name twice in --backends, a child's timeout longer than the deadline", () => {
+    const empty = provider(request("registry.example.org/app"), ["--config", put("empty.json", { backends: [] })]);
+    expect(empty.stderr).toContain('field "backends" must list at least one backend');
+    const twice = provider(request("registry.example.org/app"), ["--backends", "env,file,env"]);
+    expect(twice.stderr).toContain("option --backends names a backend twice");
+    const config = put("slow.json", { backends: [{ type: "exec", command: "p", timeout: "1m" }], deadline: "30s" });
+    const slow = provider(request("registry.example.org/app"), ["--config", config]);
+    expect(slow.stderr).toContain('backend "exec": field "timeout" (1m0s) is longer than the run\'s deadline (30s)');
+    const helper = provider(request("registry.example.org/app"), ["--backends", "docker-config", "--deadline", "5s"]);
+    expect(helper.stderr).toContain('backend "docker-config": field "helperTimeout" (10s) is longer than the run\'s deadline (5s)');
+    for (const result of [empty, twice, slow, helper]) expect(result.code).toBe(2);
+  });
 
   test("--credroot '' is a usage error; a relative --credroot is taken from where we run", () => {
     expect(provider(request("registry.example.org/app"), ["--credroot", ""]).code).toBe(2);

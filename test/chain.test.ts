@@ -51,7 +51,24 @@ describe("lookupChain", () => {
     const asked: string[] = [];
     const result = await lookupChain([fake("a", "miss", asked), fake("b", "miss", asked)], target, recordingLog().log, testDeadline());
     expect(asked).toEqual(["a", "b"]);
-    expect(result).toEqual({ hit: null, errors: [] });
+    expect(result).toEqual({ hit: null, errors: [], steps: [{ backend: "a", outcome: "no credentials" }, { backend: "b", outcome: "no credentials" }] });
+  });
+
+  test("the steps say what happened at each backend (explain prints them)", async () => {
+    const asked: string[] = [];
+    const result = await lookupChain(
+      [fake("a", "broken", asked), answering("p", { partial: "limited" }), fake("b", "hit", asked), fake("c", "hit", asked)],
+      target,
+      recordingLog().log,
+      testDeadline(),
+    );
+    expect(result.steps).toEqual([
+      { backend: "a", outcome: "broken", detail: "backend a: its file is unreadable" },
+      { backend: "p", outcome: "partial", detail: "limited" },
+      { backend: "b", outcome: "answered", detail: "b source" },
+      { backend: "c", outcome: "not asked", detail: "an earlier backend answered" },
+    ]);
+    expect(result.hit === null ? null : result.scopeReason).toBe("backend p: limited");
   });
 
   test("a broken backend is reported at once and skipped; the next one answers", async () => {

@@ -96,8 +96,8 @@ describe("run", () => {
     const { code, stderr } = await cli(base(), req("broken.example/x"));
     expect(code).toBe(1);
     expect(stderr).toContain(`backend file: ${join(dir, "broken.example.json")}: invalid JSON`);
-    expect(stderr).toContain("broken.example is an unknown source");
-    expect(stderr).toContain("1 backend error(s)");
+    expect(stderr).toContain("no credentials for broken.example: 1 backend(s) failed (see above; asked: file, env, docker-config)");
+    expect(stderr).not.toContain("unknown source");
   });
 });
 

@@ -62,6 +62,16 @@ const TABLES: [string, string, string][] = [
   ["### `token` backend: the pod's own service-account token", "username", "required"],
   ["### `token` backend: the pod's own service-account token", "matchImages", "required"],
   ["### `token` backend: the pod's own service-account token", "cacheDuration", code("defaultCacheDuration")],
+  ["### `kubelet-config` options", "--format json\\|yaml", code("json")],
+  ["### `kubelet-config` options", "--api-version V", code(DEFAULTS.providerApiVersion)],
+  ["### `kubelet-config` options", "--match-image PATTERN", "derived, as above"],
+  ["### `kubelet-config` options", "--name NAME", code(DEFAULTS.providerName)],
+  ["### `install` options", "--bin-dir DIR", code(DEFAULTS.install.binDir)],
+  ["### `install` options", "--provider-config FILE", code(DEFAULTS.install.providerConfig)],
+  ["### `install` options", "--kubelet-env-file FILE", ""],
+  ["### `install` options", "--root DIR", ""],
+  ["### `install` options", "--dry-run", ""],
+  ["### `install` options", "--name`, `--match-image`, `--api-version", ""],
   ["### `sync`: a Secret mirrored into the credential directory", "--from DIR", "required"],
   ["### `sync`: a Secret mirrored into the credential directory", "--to DIR", "required"],
   ["### `sync`: a Secret mirrored into the credential directory", "--once", ""],
@@ -106,4 +116,17 @@ describe("the command-line table and the usage text", () => {
       expect(USAGE).toContain(`default ${value}`);
     });
   }
+});
+
+describe("kubelet-config and install: the defaults the README names in its prose", () => {
+  test("defaultCacheDuration when we have none", () => {
+    expect(README).toContain(`our \`defaultCacheDuration\` (\`--cache-duration\`), else ${code(DEFAULTS.kubeletDefaultCacheDuration)}`);
+  });
+  test("how deep the derived patterns of a domain-suffix file go", () => {
+    const patterns = Array.from({ length: DEFAULTS.matchImagesSuffixDepth + 1 }, (_, i) => code(`${"*.".repeat(i)}example.org`));
+    expect(README).toContain(`so ${patterns.join(", ")} (`);
+  });
+  test("where install puts the --config file", () => {
+    expect(README).toContain(`to \`${DEFAULTS.install.configDir}/<name>.json\``);
+  });
 });

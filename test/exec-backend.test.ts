@@ -412,6 +412,7 @@ describe("exec backend: options", () => {
     ["env value not a string", { command: "p", env: { A: 1 } }, /field "env.<key 1>" must be a string/],
     ["unknown apiVersion", { command: "p", apiVersion: "v1" }, /field "apiVersion" must be one of/],
     ["empty matchImages", { command: "p", matchImages: [] }, /field "matchImages" must not be empty/],
+    ["a matchImages pattern with a scheme", { command: "p", matchImages: ["a.org", "https://b.org"] }, /field "matchImages\.1" has a scheme/],
     ["timeout not a duration", { command: "p", timeout: "10" }, /field "timeout" is not a Go duration/],
     ["timeout zero", { command: "p", timeout: "0s" }, /field "timeout" must be greater than zero/],
     ["timeout negative", { command: "p", timeout: "-1s" }, /field "timeout" must be greater than zero/],

@@ -49,6 +49,11 @@ describe("helper backend: options", () => {
     expect(create({ helper: "ecr-login", matchImages: [""] })).toThrow("must not be empty");
   });
 
+  test("a pattern the kubelet's matcher never matches is refused, naming the field", () => {
+    expect(create({ helper: "x", matchImages: ["https://registry.example.org"] })).toThrow('backend "ecr": field "matchImages.0" has a scheme');
+    expect(create({ helper: "x", matchImages: ["a.org", "user@registry.example.org"] })).toThrow('field "matchImages.1" has user information');
+  });
+
   test("unknown options and bad values are rejected at start-up", () => {
     expect(create({ helper: "x", matchImages: ["a"], timeOut: "1s" })).toThrow('unknown field "timeOut"');
     expect(create({ helper: "../../bin/sh", matchImages: ["a"] })).toThrow('field "helper" must be a helper name');

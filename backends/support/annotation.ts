@@ -4,15 +4,12 @@
 // it is checked as a DNS label, so that it can never become a path or reach another scope, and it
 // is never printed.
 import * as v from "valibot";
-import { isDnsLabel } from "../../src/core/service-account.ts";
+import { isAnnotationKey, isDnsLabel } from "../../src/core/service-account.ts";
 import type { BackendContext, LookupTarget } from "../types.ts";
 
 /** The option: a Kubernetes annotation key ("example.org/registry-account"). */
 export const annotationOption = v.optional(
-  v.pipe(
-    v.string(),
-    v.regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, "must be an annotation key such as example.org/registry-account"),
-  ),
+  v.pipe(v.string(), v.check(isAnnotationKey, "must be an annotation key such as example.org/registry-account")),
 );
 
 /**

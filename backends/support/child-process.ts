@@ -55,6 +55,7 @@ const running = new Map<number, Promise<unknown>>();
 export const orphans = { adopt: false, subreaper: false };
 
 export async function runChild(cmd: string[], options: ChildOptions): Promise<ChildResult> {
+  if (options.deadline.expired()) throw new ChildProcessError(`was not started: the run's deadline (${options.deadline.text}) has passed`);
   if (orphans.adopt && !orphans.subreaper) orphans.subreaper = becomeSubreaper();
   const ownLimit = options.timeoutMs <= options.deadline.remainingMs();
   const timeoutMs = Math.min(options.timeoutMs, options.deadline.remainingMs());

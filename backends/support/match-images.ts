@@ -1,7 +1,24 @@
 // `matchImages` of the helper and exec backends: the kubelet's own pattern rules
 // (src/core/match.ts), so a pattern means here what it means in the kubelet's provider config.
+import * as v from "valibot";
 import { registryCoverage } from "../../src/core/keyring.ts";
-import { urlsMatch } from "../../src/core/match.ts";
+import { matchImageProblem, urlsMatch } from "../../src/core/match.ts";
+
+/**
+ * One pattern of a backend's `matchImages`: refused at start-up when the kubelet's matcher would
+ * never match it as written (a scheme, a query, a glob in the path…: src/core/match.ts).
+ */
+export const matchImagePattern = v.pipe(
+  v.string(),
+  v.check((pattern) => pattern !== "", "must not be empty"),
+  v.check(
+    (pattern) => matchImageProblem(pattern) === null,
+    (issue) => `${matchImageProblem(String(issue.input))}; the kubelet's matcher never matches it as written`,
+  ),
+);
+
+/** `matchImages` where the backend needs one (helper, token). */
+export const requiredMatchImages = v.pipe(v.array(matchImagePattern), v.check((list) => list.length > 0, "must list at least one pattern"));
 
 /**
  * Whether the backend runs for this image, and, when its patterns cover only part of the image's

@@ -1,7 +1,9 @@
 // Validation of a backend's options at start-up, and the option schemas several backends share.
 import { isAbsolute } from "node:path";
 import * as v from "valibot";
+import type { Deadline } from "../../src/core/deadline.ts";
 import { DEFAULTS } from "../../src/core/defaults.ts";
+import { durationMs } from "../../src/core/duration.ts";
 import { checkAs, goDuration } from "../../src/core/validation.ts";
 import { BackendOptionsError } from "../types.ts";
 
@@ -28,3 +30,13 @@ export const absolutePath = v.pipe(
   v.check((path) => path !== "", "must not be empty"),
   v.check((path) => isAbsolute(path), "must be an absolute path"),
 );
+
+/**
+ * A child's time limit must fit in the run's deadline: a longer one could never be waited for, so
+ * it is a mistake to say so at start-up rather than a surprise at the deadline.
+ */
+export function checkTimeout(field: string, timeout: string, deadline: Deadline): void {
+  if (durationMs(timeout) > deadline.limitMs) {
+    throw new BackendOptionsError(`field "${field}" (${timeout}) is longer than the run's deadline (${deadline.text})`);
+  }
+}

@@ -73,7 +73,11 @@ export async function provide(io: Io, log: Log, { settings, backends, deadline }
     log.debug(`no credentials for ${target.host} (asked: ${tried}); answering with none`);
     return 0;
   }
-  const broken = result.errors.length > 0 ? `; ${result.errors.length} backend error(s) above` : "";
-  log.error(`${target.host} is an unknown source: no credentials for it (asked: ${tried}${broken})`);
+  // "unknown source" (the seed script's words) is for a real miss; a broken source is another story.
+  if (result.errors.length > 0) {
+    log.error(`no credentials for ${target.host}: ${result.errors.length} backend(s) failed (see above; asked: ${tried})`);
+  } else {
+    log.error(`${target.host} is an unknown source: no credentials for it (asked: ${tried})`);
+  }
   return 1;
 }

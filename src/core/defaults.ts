@@ -15,6 +15,26 @@ export const DEFAULTS = {
   onMiss: "error",
   /** The audience operators give the kubelet for service-account tokens (kubelet-config emits it). */
   serviceAccountTokenAudience: "generic-credential-provider",
+  /** kubelet-config and install: the provider's name, the file name of its executable in the kubelet's bin dir. */
+  providerName: "generic-credential-provider",
+  /** kubelet-config: the protocol version the kubelet is told to speak with us (tokenAttributes need v1). */
+  providerApiVersion: "credentialprovider.kubelet.k8s.io/v1",
+  /** kubelet-config: the provider config's defaultCacheDuration (required there) when we have no defaultCacheDuration of our own. */
+  kubeletDefaultCacheDuration: "5m",
+  /**
+   * kubelet-config: how many labels below a domain-suffix name ("example.org.json") the derived
+   * matchImages reach: "example.org", "*.example.org", "*.*.example.org", "*.*.*.example.org".
+   */
+  matchImagesSuffixDepth: 3,
+  /** install: where the kubelet's files go (each taken under --root). */
+  install: {
+    /** --image-credential-provider-bin-dir */
+    binDir: "/usr/local/bin/image-credential-provider",
+    /** --image-credential-provider-config */
+    providerConfig: "/etc/kubernetes/image-credential-provider-config.json",
+    /** Where a --config file is installed, as <dir>/<provider name>.json; the provider's args name it there. */
+    configDir: "/etc/kubernetes",
+  },
   /** The whole run's time limit: below the kubelet's 60 s, so that we answer or fail before it kills us. */
   deadline: "50s",
   syslogSocket: "/dev/log",

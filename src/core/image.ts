@@ -158,7 +158,8 @@ function isDnsName(name: string): boolean {
     .every((label) => label.length <= 63 && DOMAIN_COMPONENT.test(label));
 }
 
-function isIPv6(text: string): boolean {
+/** An IPv6 address as written inside brackets (no zone). */
+export function isIPv6(text: string): boolean {
   const halves = text.split("::");
   if (halves.length > 2) return false;
   const groups = (part: string) => (part === "" ? [] : part.split(":"));

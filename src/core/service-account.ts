@@ -28,6 +28,22 @@ export function isDnsLabel(text: string): boolean {
   return DNS_LABEL.test(text);
 }
 
+const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+/**
+ * An annotation key as the API server and the kubelet check it: apimachinery's IsQualifiedName of
+ * the key in lower case (ValidateAnnotations; the kubelet's validateServiceAccountAnnotationKeys in
+ * pkg/credentialprovider/plugin/config.go): an optional DNS-subdomain prefix and "/", then a name
+ * of at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit.
+ */
+export function isAnnotationKey(key: string): boolean {
+  const parts = key.toLowerCase().split("/");
+  if (parts.length > 2) return false;
+  if (parts.length === 2 && !DNS_SUBDOMAIN.test(parts[0] as string)) return false;
+  const name = parts.at(-1) as string;
+  return name.length <= 63 && QUALIFIED_NAME_PART.test(name);
+}
+
 const Claims = jsonObject(
   v.object({
     sub: v.optional(v.string()),
