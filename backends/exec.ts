@@ -87,11 +87,8 @@ export const createExecBackend: BackendFactory = (options, context) => {
   return {
     async lookup(target) {
       // The kubelet runs a provider only when one of its matchImages patterns matches the image.
-      const { matches, partial } = matchImages === undefined ? { matches: true } : checkMatchImages(matchImages, target.image);
-      if (!matches) {
-        context.debug(`no matchImages pattern matches ${target.image}; ${command} not run`);
-        return partial === undefined ? null : { partial };
-      }
+      const { matches, partial, miss } = checkMatchImages(matchImages, target.image, context);
+      if (!matches) return miss;
       if (apiVersion !== V1 && target.serviceAccount.serviceAccountToken) {
         context.debug(`${command} is asked in ${apiVersion}, which cannot carry the request's service account token; it is not sent`);
       }

@@ -27,12 +27,8 @@ export const createHelperBackend: BackendFactory = (options, context) => {
   checkTimeout("timeout", timeout, context.deadline);
   return {
     async lookup(target) {
-      const { matches, partial } = checkMatchImages(matchImages, target.image);
-      const miss = partial === undefined ? null : { partial };
-      if (!matches) {
-        context.debug(`no matchImages pattern matches ${target.image}`);
-        return miss;
-      }
+      const { matches, partial, miss } = checkMatchImages(matchImages, target.image, context);
+      if (!matches) return miss;
       const credential = await askCredentialHelper(helper, serverUrl ?? helperServerUrl(target), { timeout, context });
       if (credential === null) return miss;
       return { auth: { [target.host]: credential }, source: `(helper ${helper})`, cacheDuration, partial };

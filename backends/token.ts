@@ -21,12 +21,8 @@ export const createTokenBackend: BackendFactory = (options, context) => {
   const { username, matchImages, cacheDuration } = parseOptions(TokenOptions, options);
   return {
     async lookup(target) {
-      const { matches, partial } = checkMatchImages(matchImages, target.image);
-      const miss = partial === undefined ? null : { partial };
-      if (!matches) {
-        context.debug(`no matchImages pattern matches ${target.image}`);
-        return miss;
-      }
+      const { matches, partial, miss } = checkMatchImages(matchImages, target.image, context);
+      if (!matches) return miss;
       const token = target.serviceAccount.serviceAccountToken;
       if (!token) {
         context.debug("the request carries no service-account token");

@@ -62,8 +62,8 @@ export const ConfigFileFields = v.strictObject({
 const ConfigFile = jsonObject(ConfigFileFields);
 type ConfigFile = v.InferOutput<typeof ConfigFile>;
 
-/** Reads and validates a config file; errors name the file and the field, never a value. */
-export function readConfigFile(path: string): ConfigFile {
+/** A config file's text (it must exist); ConfigError names the file and the problem. */
+export function readConfigText(path: string): string {
   let text: string | null;
   try {
     text = readOptionalFile(path, DEFAULTS.fileLimits.configFile);
@@ -72,6 +72,12 @@ export function readConfigFile(path: string): ConfigFile {
     throw error;
   }
   if (text === null) throw new ConfigError(`config file ${path} does not exist`);
+  return text;
+}
+
+/** Reads and validates a config file; errors name the file and the field, never a value. */
+export function readConfigFile(path: string): ConfigFile {
+  const text = readConfigText(path);
   const fail = (problem: string) => new ConfigError(`config file ${path}: ${problem}`);
   const json = parseJsonAs(v.unknown(), text, fail);
   const file = checkAs(ConfigFile, json, fail);

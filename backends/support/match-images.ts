@@ -3,6 +3,7 @@
 import * as v from "valibot";
 import { registryCoverage } from "../../src/core/keyring.ts";
 import { matchImageProblem, urlsMatch } from "../../src/core/match.ts";
+import type { BackendContext, PartialMiss } from "../types.ts";
 
 /**
  * One pattern of a backend's `matchImages`: refused at start-up when the kubelet's matcher would
@@ -21,12 +22,20 @@ export const matchImagePattern = v.pipe(
 export const requiredMatchImages = v.pipe(v.array(matchImagePattern), v.check((list) => list.length > 0, "must list at least one pattern"));
 
 /**
- * Whether the backend runs for this image, and, when its patterns cover only part of the image's
- * registry (a pattern with a path, such as "registry.example.org/team-a"), why its answer (or its
- * silence) is not the same for every image of the registry.
+ * Whether a backend limited by `matchImages` (every image when undefined) runs for this image,
+ * said under --debug when it does not, and, when its patterns cover only part of the image's
+ * registry (a pattern with a path, such as "registry.example.org/team-a"), why its answer, or its
+ * silence, is not the same for every image of the registry: `miss` is what it answers when it has
+ * nothing (null, or that partial miss), and `partial` goes on its hit.
  */
-export function checkMatchImages(matchImages: readonly string[], image: string): { matches: boolean; partial?: string } {
+export function checkMatchImages(
+  matchImages: readonly string[] | undefined,
+  image: string,
+  context: Pick<BackendContext, "debug">,
+): { matches: boolean; partial: string | undefined; miss: PartialMiss | null } {
+  if (matchImages === undefined) return { matches: true, partial: undefined, miss: null };
   const matches = matchImages.some((pattern) => urlsMatch(pattern, image));
-  if (registryCoverage(matchImages, image) !== "part") return { matches };
-  return { matches, partial: "its matchImages cover only part of the registry" };
+  const partial = registryCoverage(matchImages, image) === "part" ? "its matchImages cover only part of the registry" : undefined;
+  if (!matches) context.debug(`no matchImages pattern matches ${image}`);
+  return { matches, partial, miss: partial === undefined ? null : { partial } };
 }

@@ -19,6 +19,7 @@ import { createHash } from "node:crypto";
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, type Stats } from "node:fs";
 import { isAbsolute, join, normalize, resolve } from "node:path";
 import type { Options } from "../args.ts";
+import { ConfigError, readConfigText } from "../config.ts";
 import { copyFileAtomic, sameBytes, writeFileAtomic } from "../core/atomic.ts";
 import { DEFAULTS } from "../core/defaults.ts";
 import { FileReadError, readOptionalFile } from "../core/files.ts";
@@ -192,15 +193,13 @@ function binaryStep(source: string, path: string): Step {
 
 /** The --config file, copied where the provider's args name it; it may hold secrets: 0600. */
 function configFileStep(source: string, path: string): Step {
-  let content: string | null;
+  let text: string;
   try {
-    content = readOptionalFile(source, DEFAULTS.fileLimits.configFile);
+    text = readConfigText(source);
   } catch (error) {
-    if (error instanceof FileReadError) throw new Refusal(`config file: ${error.message}`);
+    if (error instanceof ConfigError) throw new Refusal(error.message);
     throw error;
   }
-  if (content === null) throw new Refusal(`config file ${source} does not exist`);
-  const text = content;
   return fileStep("config file", path, 0o600, () => readFileSync(path, "utf8") === text, () => writeFileAtomic(path, text, 0o600));
 }
 
