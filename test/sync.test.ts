@@ -164,7 +164,7 @@ describe("sync --once", () => {
     expect(nodeState()).toEqual(expected({ "registry.example.org.json": creds(PASSWORD_1) }));
   });
 
-  test("the node directory: mode made 0700, a *.json that is no key removed, links replaced and never written through, subdirectories kept", () => {
+  test("the node directory: mode made 0700, a *.json that is no key removed, a crash's temp file removed, links replaced and never written through, subdirectories kept", () => {
     mkdirSync(join(node, "team-a"), { recursive: true, mode: 0o755 });
     chmodSync(node, 0o755);
     writeFileSync(join(node, "stale.example.org.json"), creds("old"));
@@ -172,7 +172,7 @@ describe("sync --once", () => {
     const victim = join(dir, "victim");
     writeFileSync(victim, "untouched");
     symlinkSync(victim, join(node, "registry.example.org.json"));
-    symlinkSync(victim, join(node, "..sync-registry.example.org.json.tmp"));
+    writeFileSync(join(node, ".registry.example.org.json.tmp-4242-k3x9"), "left by a crash");
     writeSecretVersion(secret, { "registry.example.org.json": creds(PASSWORD_1) });
     const { code, stdout } = syncOnce();
     expect(code).toBe(0);

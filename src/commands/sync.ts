@@ -11,36 +11,18 @@
 // * nothing outside DIR is read (the writer's links stay inside it; anything resolving elsewhere
 //   is refused), only `*.json` keys are copied, and each only as the text the file backend's own
 //   reader accepted (backends/file.ts: readCredentialFile);
-// * a key is copied by temp file and rename, with mode 0600, into a 0700 directory; a node file
+// * a key is copied by temp file and rename (src/core/atomic.ts), with mode 0600, into a 0700 directory; a node file
 //   that is no longer a key is removed, while the node's copy of a key that was refused is kept;
 // * every change of the directory (inotify through fs.watch: the `..data` rename and the link
 //   updates) starts a pass at once, and a timer repeats it as a safety net.
 //
 // Changes are reported on stdout, problems on stderr: file names only, never content.
-import {
-  closeSync,
-  constants,
-  fchmodSync,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  realpathSync,
-  renameSync,
-  statSync,
-  chmodSync,
-  unlinkSync,
-  watch,
-  writeSync,
-  type FSWatcher,
-} from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, unlinkSync, watch, type FSWatcher } from "node:fs";
 import { join } from "node:path";
 import { readCredentialFile } from "../../backends/file.ts";
 import { BackendError } from "../../backends/types.ts";
 import type { Options } from "../args.ts";
+import { writeFileAtomic } from "../core/atomic.ts";
 import { DEFAULTS } from "../core/defaults.ts";
 import { canonicalGoDuration, durationMs } from "../core/duration.ts";
 import type { Io } from "../io.ts";
@@ -59,9 +41,8 @@ export interface PassResult {
 /** The mode of every copied key, and of the directory holding them. */
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
-/** Temp files of a copy: a `..` name can never be a key (the atomic writer reserves them). */
-const TEMP_PREFIX = "..sync-";
-const TEMP_SUFFIX = ".tmp";
+/** A temp file of writeFileAtomic (src/core/atomic.ts) that a crash left behind. */
+const LEFTOVER = /^\.[^/]+\.json\.tmp-\d+-[0-9a-z]+$/;
 /** How often a pass reads the Secret again when `..data` moved while it read. */
 const MAX_READS = 10;
 
@@ -133,7 +114,7 @@ export function syncPass(from: string, to: string, log: Log): PassResult {
     const before = currentFile(path);
     if (before !== null && before.text === text && before.mode === FILE_MODE) continue;
     try {
-      writeAtomically(to, name, text);
+      writeFileAtomic(path, text, FILE_MODE);
       changes.push(`${before === null ? "added" : "updated"} ${name}`);
     } catch (error) {
       log.error(`sync: cannot write ${path} (${errorCode(error)})`);
@@ -149,7 +130,7 @@ export function syncPass(from: string, to: string, log: Log): PassResult {
   }
   for (const name of entries) {
     const path = join(to, name);
-    const leftover = name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX);
+    const leftover = LEFTOVER.test(name);
     if (!leftover && (!name.endsWith(".json") || secret.keys.has(name) || secret.refused.has(name))) continue;
     try {
       // Files and links only: a directory (an annotation scope of the file backend) is never ours.
@@ -257,27 +238,6 @@ function currentFile(path: string): { text: string; mode: number } | null {
   } catch {
     return null;
   }
-}
-
-/** Writes DIR/name as a temp file (0600, never through a link) and renames it into place. */
-function writeAtomically(dir: string, name: string, text: string): void {
-  const temp = join(dir, `${TEMP_PREFIX}${name}${TEMP_SUFFIX}`);
-  try {
-    unlinkSync(temp);
-  } catch {
-    // none left over
-  }
-  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE);
-  try {
-    fchmodSync(fd, FILE_MODE); // whatever the umask
-    const bytes = Buffer.from(text);
-    let offset = 0;
-    while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, join(dir, name));
 }
 
 function errorCode(error: unknown): string {
