@@ -17,6 +17,11 @@ export interface Io {
   clock(): number;
   /** The running executable, which install copies (process.execPath when absent; tests give another). */
   execPath?: string;
+  /**
+   * For a command that runs until it is stopped (sync): resolves with the signal's name when
+   * the process is asked to stop (SIGTERM, SIGINT). Absent: such a command runs until the process ends.
+   */
+  untilStopped?(): Promise<string>;
 }
 
 /** Writes stdout's one document (or report): 0, or 1 with a message when it could not be written. */
