@@ -47,7 +47,7 @@ export const createFileBackend: BackendFactory = (options, context) => {
           continue;
         }
         context.debug(`reading ${shown}`);
-        const { username, password, duration } = file;
+        const { username, password, duration } = file.credentials;
         return {
           auth: { [target.host]: { username, password } },
           source: scope === undefined ? fileName : join(`<${annotation}>`, fileName),
@@ -100,8 +100,15 @@ export function seedScriptDirectoryProblems(dir: string, isDirectory: (path: str
   ];
 }
 
-/** A credential file, checked, or null when there is none. Throws BackendError (naming `shown`). */
-function readCredentialFile(path: string, shown: string): v.InferOutput<typeof CredentialFile> | null {
+/** What a credential file says, checked. */
+export type CredentialFileContent = v.InferOutput<typeof CredentialFile>;
+
+/**
+ * A credential file, read and checked: its text and what it says, or null when there is none.
+ * Throws BackendError naming `shown`, never the content. `sync` (src/commands/sync.ts) copies a
+ * Secret's key to the node only as the `text` that this accepted.
+ */
+export function readCredentialFile(path: string, shown: string): { text: string; credentials: CredentialFileContent } | null {
   let text: string | null;
   try {
     text = readOptionalFile(path, DEFAULTS.fileLimits.credentialFile, shown);
@@ -109,7 +116,8 @@ function readCredentialFile(path: string, shown: string): v.InferOutput<typeof C
     if (error instanceof FileReadError) throw new BackendError(error.message);
     throw error;
   }
-  return text === null ? null : parseJsonAs(CredentialFile, text, (problem) => new BackendError(`${shown}: ${problem}`));
+  if (text === null) return null;
+  return { text, credentials: parseJsonAs(CredentialFile, text, (problem) => new BackendError(`${shown}: ${problem}`)) };
 }
 
 function isDirectory(path: string): boolean {

@@ -238,7 +238,17 @@ export function parseArgs(argv: readonly string[]): Invocation {
       command,
     );
   }
+  if (command === "sync" && !options.help) checkSyncOptions(options);
   return { command, options, positionals };
+}
+
+/** sync needs both directories, and never writes into the Secret it reads. */
+function checkSyncOptions(options: Options): void {
+  if (options.from === undefined || options.to === undefined) throw new UsageError("sync needs --from DIR and --to DIR", "sync");
+  const from = resolve(options.from);
+  const to = resolve(options.to);
+  if (to === from || to.startsWith(`${from}/`)) throw new UsageError("option --to must not be --from or inside it", "sync");
+  if (options.once && options.interval !== undefined) throw new UsageError("option --interval has no use with --once", "sync");
 }
 
 /**
@@ -380,16 +390,24 @@ changed); 2 bad usage, no matchImages (give --match-image), or bad configuration
 `,
   sync: `Usage: generic-credential-provider sync --from DIR --to DIR [--once] [--interval DUR] [options]
 
-Mirrors a mounted Secret (DIR written by the kubelet's atomic writer) into a node's credential
-directory: every *.json key copied with mode 0600 into a 0700 directory, removed keys removed.
-Runs until SIGTERM, reacting to each update of the Secret, and re-syncs every --interval (default 1m).
+Mirrors a Secret mounted by the kubelet (DIR, as its atomic writer lays it out: ..data and the
+key links) into a node's credential directory for the file backend: every *.json key that is a
+valid credential file is copied by temp file and rename with mode 0600 into a 0700 directory, and
+a *.json file there that is no longer a key is removed. Other keys, invalid files and links that
+lead outside --from are reported by name and not copied (a refused key's copy on the node is
+kept). Runs until SIGTERM, reacting at once to each update of the Secret (inotify on --from), and
+re-syncs every --interval as a safety net. Changes are printed on stdout, problems on stderr:
+file names only, never content.
 
-      --from DIR                the Secret volume
-      --to DIR                  the node's credential directory
+      --from DIR                the Secret volume (a mount of the whole Secret: a subPath
+                                mount never updates)
+      --to DIR                  the node's credential directory (the file backend's dir); its
+                                *.json files belong to sync
       --once                    sync once and exit
-      --interval DUR            the safety-net re-sync period
+      --interval DUR            the safety-net re-sync period (default ${DEFAULTS.syncInterval})
 
-Exit status: 0 stopped by SIGTERM (or --once done); 1 the first sync failed; 2 bad usage.
+Exit status: 0 stopped by SIGTERM or SIGINT, or --once with every key copied; 1 the first sync
+failed (--from unreadable, --to not writable), or --once refused a key; 2 bad usage.
 README: "Running on many nodes".
 `,
   version: `Usage: generic-credential-provider version

@@ -8,6 +8,7 @@ import { explain } from "./commands/explain.ts";
 import { install } from "./commands/install.ts";
 import { kubeletConfig } from "./commands/kubelet-config.ts";
 import { provide } from "./commands/provide.ts";
+import { sync } from "./commands/sync.ts";
 import { answer, type Io } from "./io.ts";
 import { IDENT, Log } from "./log.ts";
 import { prepare } from "./setup.ts";
@@ -51,6 +52,8 @@ export async function run(io: Io): Promise<number> {
       return kubeletConfig(io, log, prepared, options);
     case "install":
       return install(io, log, prepared, options);
+    case "sync":
+      return sync(io, log, options);
     default:
       log.error(`the ${command} command is not available yet`);
       return 2;

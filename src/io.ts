@@ -10,12 +10,18 @@ export interface Io {
   readStdin(deadline: Deadline): string;
   /** Writes to stdout; throws (with a `code`) when it cannot. */
   stdout(text: string): void;
+  /** Writes to stderr, best effort: never throws (a full disk or closed pipe there must not cost the answer). */
   stderr(text: string): void;
   pid: number;
   /** Milliseconds since the run started (the deadline counts from there). */
   clock(): number;
   /** The running executable, which install copies (process.execPath when absent; tests give another). */
   execPath?: string;
+  /**
+   * For a command that runs until it is stopped (sync): resolves with the signal's name when
+   * the process is asked to stop (SIGTERM, SIGINT). Absent: such a command runs until the process ends.
+   */
+  untilStopped?(): Promise<string>;
 }
 
 /** Writes stdout's one document (or report): 0, or 1 with a message when it could not be written. */

@@ -43,11 +43,7 @@ export class Log {
   }
 
   private write(text: string): void {
-    try {
-      this.out.stderr(text);
-    } catch {
-      // Diagnostics are best effort (ENOSPC, EPIPE, EBADF on stderr).
-    }
+    this.out.stderr(text); // best effort by Io's contract: it never throws
   }
 
   syslog(severity: Severity, message: string): void {

@@ -34,6 +34,18 @@ function stopChildrenOnSignals(): void {
   }
 }
 
+/** A long-running command's end: SIGTERM (the kubelet stopping its pod) or SIGINT, once asked for. */
+function untilStopped(): Promise<string> {
+  return new Promise((resolve) => {
+    const signals = ["SIGTERM", "SIGINT"] as const;
+    const stop = (signal: NodeJS.Signals) => {
+      for (const name of signals) process.off(name, stop);
+      resolve(signal);
+    };
+    for (const name of signals) process.on(name, stop);
+  });
+}
+
 // Orphans of our children's children are re-parented to us and killed (backends/support/child-process.ts).
 orphans.adopt = true;
 
@@ -51,6 +63,7 @@ try {
     pid: process.pid,
     clock: () => performance.now(),
     execPath: process.execPath,
+    untilStopped,
   });
 } catch (error) {
   // A bug. Its message could quote input, so print only its type and where it happened.

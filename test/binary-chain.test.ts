@@ -1,12 +1,11 @@
 // The configurable chain through the compiled binary: --backends, --config, the env backend with
 // the kubelet's environment, and another provider run by the exec backend.
-import { beforeEach, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { request, runChecked } from "./support/binary.ts";
 import { echoingProvider } from "./support/fake-provider.ts";
-import { put as putFile, putScript } from "./support/files.ts";
+import { putScript, scratchDirectory } from "./support/files.ts";
 import { kubeletCredentialsFor, kubeletDecode } from "./support/kubelet.ts";
 
 const SECRET = "fake-chain-secret-5555";
@@ -14,12 +13,7 @@ const V1 = "credentialprovider.kubelet.k8s.io/v1";
 const V1BETA1 = "credentialprovider.kubelet.k8s.io/v1beta1";
 const PATH = "/usr/bin:/bin";
 let dir: string;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "gcp-chain-"));
-});
-
-const put = (name: string, content: unknown) => putFile(dir, name, content);
+const put = scratchDirectory("gcp-chain-", (created) => (dir = created));
 
 function provider(stdin: string, args: string[], env: Record<string, string> = {}) {
   return runChecked({ stdin, args: ["--syslog-socket", "", ...args], env: { PATH, ...env } }, [SECRET]);

@@ -1,21 +1,17 @@
 // The operator commands explain and check, through the compiled binary as an operator runs them.
-import { beforeEach, describe, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import { SEED_SCRIPT_DIR, seedScriptDirectoryProblems } from "../backends/file.ts";
 import type { ExplainReport } from "../src/commands/explain.ts";
 import { DEFAULTS } from "../src/core/defaults.ts";
 import { runChecked } from "./support/binary.ts";
-import { put as putFile } from "./support/files.ts";
+import { scratchDirectory } from "./support/files.ts";
 
 const SECRET = "fake-commands-secret-7171";
 const PATH = "/usr/bin:/bin";
 let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "gcp-cmd-"));
-});
-const put = (name: string, content: unknown) => putFile(dir, name, content);
+const put = scratchDirectory("gcp-cmd-", (created) => (dir = created));
 
 /** A command run: stdout is a report, so it must hold no secret either. */
 function command(args: string[], env: Record<string, string> = {}) {

@@ -1,11 +1,10 @@
 // The docker-config and helper backends through the compiled binary, against real components:
 // a docker-registry with htpasswd auth that skopeo logs in to (writing a containers auth.json),
 // and the real docker-credential-pass helper over a throwaway GPG key and password store.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { put as putFile } from "./support/files.ts";
+import { scratchDirectory } from "./support/files.ts";
 import { request, runChecked } from "./support/binary.ts";
 import { kubeletCredentialsFor, kubeletDecode } from "./support/kubelet.ts";
 import { createPassStore, type PassStore } from "./support/pass-store.ts";
@@ -15,16 +14,11 @@ const V1 = "credentialprovider.kubelet.k8s.io/v1";
 const SECRET = "fake-docker-secret-6666";
 const PATH = "/usr/local/bin:/usr/bin:/bin";
 let dir: string;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "gcp-docker-"));
-});
+const put = scratchDirectory("gcp-docker-", (created) => (dir = created));
 
 function provider(stdin: string, args: string[], env: Record<string, string> = {}, secrets: string[] = [SECRET]) {
   return runChecked({ stdin, args: ["--syslog-socket", "", ...args], env: { PATH, ...env } }, secrets);
 }
-
-const put = (name: string, content: unknown) => putFile(dir, name, content);
 
 const auth = (user: string, password: string) => ({ auth: Buffer.from(`${user}:${password}`).toString("base64") });
 

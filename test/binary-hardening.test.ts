@@ -2,13 +2,12 @@
 // would hang it or fill its memory, children that hang or escape, a stdin that never closes, deep
 // JSON, broken output streams, and configuration mistakes. Each must end at once (bunfig's
 // per-test timeout would fail a hang), with a clear message, no secret anywhere and no process left.
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { closeSync, constants, mkdirSync, openSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY, request, runChecked } from "./support/binary.ts";
 import { echoingProvider } from "./support/fake-provider.ts";
-import { put as putFile, putScript } from "./support/files.ts";
+import { putScript, scratchDirectory } from "./support/files.ts";
 import { kubeletDecode } from "./support/kubelet.ts";
 import { isGone, waitUntilGone } from "./support/processes.ts";
 import { SyslogListener } from "./support/syslog-listener.ts";
@@ -17,12 +16,7 @@ const V1 = "credentialprovider.kubelet.k8s.io/v1";
 const SECRET = "fake-hardening-secret-4343";
 const PATH = "/usr/bin:/bin";
 let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "gcp-hard-"));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-const put = (name: string, content: unknown) => putFile(dir, name, content);
+const put = scratchDirectory("gcp-hard-", (created) => (dir = created));
 
 function provider(stdin: string, args: string[], env: Record<string, string> = {}) {
   return runChecked({ stdin, args, env: { PATH, ...env } }, [SECRET]);
@@ -41,7 +35,7 @@ describe("files that would hang the provider or fill its memory", () => {
     ["a symbolic link to /dev/zero", (path) => symlinkSync("/dev/zero", path), /is a character device, not a regular file/],
     ["a FIFO", (path) => mkfifo(path), /is a FIFO, not a regular file/],
     ["a symbolic link to a FIFO", (path) => symlinkSync(mkfifo(`${path}.fifo`), path), /is a FIFO, not a regular file/],
-    ["a sparse 1 GiB file", (path) => (putFile(dir, path.slice(dir.length + 1), ""), truncateSync(path, 1024 ** 3)), /is larger than 1048576 bytes, the limit for credential files/],
+    ["a sparse 1 GiB file", (path) => (writeFileSync(path, ""), truncateSync(path, 1024 ** 3)), /is larger than 1048576 bytes, the limit for credential files/],
   ];
   for (const [what, make, message] of cases) {
     test(`a credential file that is ${what}: reported at once, and the next backend answers`, () => {

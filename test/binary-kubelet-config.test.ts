@@ -1,15 +1,13 @@
 // `kubelet-config` through the compiled binary, as an operator runs it: every document it prints
 // must pass the kubelet's own validation (src/core/kubelet-config.ts), YAML parsed back included,
 // and its args must reproduce the configuration it was run with.
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { credentialProviderConfigProblems, type CredentialProviderConfig, type CredentialProvider } from "../src/core/kubelet-config.ts";
 import { urlsMatch } from "../src/core/match.ts";
 import { request, runBinary, runChecked } from "./support/binary.ts";
-import { put as putFile } from "./support/files.ts";
+import { scratchDirectory } from "./support/files.ts";
 import { kubeletDecode } from "./support/kubelet.ts";
 
 const V1 = "credentialprovider.kubelet.k8s.io/v1";
@@ -17,11 +15,7 @@ const SECRET = "fake-kubelet-config-secret-7373";
 const PATH = "/usr/bin:/bin";
 const GATE = "KubeletServiceAccountTokenForCredentialProviders";
 let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "gcp-kubelet-config-"));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-const put = (name: string, content: unknown) => putFile(dir, name, content);
+const put = scratchDirectory("gcp-kubelet-config-", (created) => (dir = created));
 
 /** Runs `kubelet-config`; on success checks the document with the kubelet's rules and returns it. */
 function kubeletConfig(args: string[], env: Record<string, string> = { PATH }) {

@@ -2,25 +2,19 @@
 // keyring picks, how long and under which key it caches them (test/support/kubelet.ts), for the
 // cases where a plain "is the response valid" check would pass but the kubelet would end up with
 // the wrong credentials or none.
-import { beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { request, runChecked } from "./support/binary.ts";
 import { echoingProvider } from "./support/fake-provider.ts";
-import { put as putFile, putScript } from "./support/files.ts";
+import { putScript, scratchDirectory } from "./support/files.ts";
 import { KubeletCache, kubeletCredentialsFor, kubeletDecode } from "./support/kubelet.ts";
 
 const V1 = "credentialprovider.kubelet.k8s.io/v1";
 const SECRET = "fake-kubelet-secret-8181";
 const PATH = "/usr/bin:/bin";
 let dir: string;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "gcp-kubelet-"));
-});
-
-const put = (name: string, content: unknown) => putFile(dir, name, content);
+const put = scratchDirectory("gcp-kubelet-", (created) => (dir = created));
 
 /** The binary with these args and env; stdout for the kubelet. Secrets are checked by runChecked. */
 function provider(stdin: string, args: string[], env: Record<string, string> = {}, secrets: string[] = [SECRET]) {

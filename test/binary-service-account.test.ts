@@ -1,12 +1,10 @@
 // Per-workload credentials from the pod's service account, through the compiled binary: requests
 // as the kubelet (1.33+, tokenAttributes) sends them, with a signed bound service-account token and
 // the service account's annotations.
-import { beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { runChecked } from "./support/binary.ts";
-import { put as putFile } from "./support/files.ts";
+import { scratchDirectory } from "./support/files.ts";
 import { KubeletCache, kubeletCredentialsFor, kubeletDecode, type PodServiceAccount } from "./support/kubelet.ts";
 import { serviceAccountToken, tokenWithPayload } from "./support/tokens.ts";
 
@@ -15,10 +13,7 @@ const SECRET = "fake-sa-secret-5151";
 const ANNOTATION = "example.org/registry-account";
 const PATH = "/usr/bin:/bin";
 let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "gcp-sa-bin-"));
-});
-const put = (name: string, content: unknown) => putFile(dir, name, content);
+const put = scratchDirectory("gcp-sa-bin-", (created) => (dir = created));
 
 function pod(namespace: string, annotations: Record<string, string> = {}): PodServiceAccount {
   const uid = `${namespace}-uid`;

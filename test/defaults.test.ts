@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { USAGE } from "../src/args.ts";
+import { USAGE, usageOf } from "../src/args.ts";
 import { DEFAULTS } from "../src/core/defaults.ts";
 
 const README = readFileSync(resolve(import.meta.dir, "../README.md"), "utf8");
@@ -72,6 +72,10 @@ const TABLES: [string, string, string][] = [
   ["### `install` options", "--root DIR", ""],
   ["### `install` options", "--dry-run", ""],
   ["### `install` options", "--name`, `--match-image`, `--api-version", ""],
+  ["### `sync`: a Secret mirrored into the credential directory", "--from DIR", "required"],
+  ["### `sync`: a Secret mirrored into the credential directory", "--to DIR", "required"],
+  ["### `sync`: a Secret mirrored into the credential directory", "--once", ""],
+  ["### `sync`: a Secret mirrored into the credential directory", "--interval DUR", code(DEFAULTS.syncInterval)],
 ];
 
 describe("README tables show the defaults of src/core/defaults.ts", () => {
@@ -86,6 +90,10 @@ describe("README tables show the defaults of src/core/defaults.ts", () => {
       expect(options).toEqual(listed);
     }
   });
+});
+
+test("sync's usage text shows its interval's default", () => {
+  expect(usageOf("sync")).toContain(`(default ${DEFAULTS.syncInterval})`);
 });
 
 describe("the command-line table and the usage text", () => {

@@ -190,6 +190,13 @@ describe("helper backend: broken helpers", () => {
     expect(await waitUntilGone(child)).toBe(true);
   });
 
+  test("a helper that answers and leaves a child behind (its stdout closed): the child is killed with the group", async () => {
+    fake("leave", `sleep 1000 >/dev/null 2>&1 & echo $! > "$FAKE_DIR/child.pid"; printf '{"Username":"u","Secret":"s"}'`);
+    const { hit } = await lookup(options("leave"), image);
+    expect(hit?.auth[ECR]?.username).toBe("u");
+    expect(await waitUntilGone(Number(readFileSync(join(dir, "child.pid"), "utf8")))).toBe(true);
+  });
+
   test("a helper that exits but leaves a child holding stdout is killed at the timeout too", async () => {
     fake("linger", `(sleep 1000; echo late) & echo $! > "$FAKE_DIR/child.pid"; exit 0`);
     await expectBroken(options("linger", { timeout: "1s" }), image, /did not answer within 1s and was killed$/);

@@ -10,6 +10,14 @@
 //   ci             shell that .ci/run runs, line for line
 //   node           shell that changes a node (not run here): its syntax is checked, and every path
 //                  it names that the program has a default for is that default
+//   build          shell run on a build host with this repository (npm run image, skopeo): not run
+//                  here; its syntax is checked, and every `npm run` script it names exists
+//   cluster        shell run against a cluster (kubectl): not run here; its syntax is checked, and
+//                  every kustomization it names (`-k DIR`) exists
+//   cluster-api, kubeadm   YAML of a node's one-time setup for deploy/: the kubelet flags name the
+//                  paths of deploy/manifests.ts; Cluster API's files are the provider config that
+//                  the DaemonSet's install arguments give (kubelet-config with them) and a
+//                  placeholder executable that fails
 //   example PATH   JSON that must equal the file PATH
 //   response, request, credential-file, config, backend, provider-config, provider,
 //   docker-config  JSON (or YAML) checked by the program's own reader for that kind
@@ -26,6 +34,8 @@ import { DEFAULTS } from "../src/core/defaults.ts";
 import { credentialProviderConfigProblems } from "../src/core/kubelet-config.ts";
 import { parseRequest } from "../src/core/protocol.ts";
 import { createBackends } from "../backends/registry.ts";
+import { daemonSet, HOST } from "../deploy/manifests.ts";
+import { readImageRecord } from "../deploy/render.ts";
 import { BINARY } from "./support/binary.ts";
 import { recordingContext } from "./support/context.ts";
 import { kubeletDecode } from "./support/kubelet.ts";
@@ -141,6 +151,15 @@ describe("README blocks", () => {
           expect({ where, path, known: known.some((k) => path === k || path.startsWith(`${k}/`)) }).toEqual({ where, path, known: true });
         }
       });
+    } else if (kind === "build" || kind === "cluster") {
+      test(where, () => {
+        expect(Bun.spawnSync(["bash", "-n", "-c", block.text]).exitCode).toBe(0);
+        const scripts = Object.keys((JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: object }).scripts);
+        for (const [, script] of block.text.matchAll(/npm run (\S+)/g)) expect({ where, script, known: scripts.includes(script as string) }).toEqual({ where, script, known: true });
+        for (const [, dir] of block.text.matchAll(/-k (\S+)/g)) expect(existsSync(join(ROOT, dir as string, "kustomization.yaml"))).toBe(true);
+      });
+    } else if (kind === "cluster-api" || kind === "kubeadm") {
+      test(where, () => checkNodeSetup(kind, parseYaml(block.text)));
     } else if (kind === "example") {
       test(where, () => expect(JSON.parse(block.text)).toEqual(JSON.parse(readFileSync(join(ROOT, args[0] as string), "utf8"))));
     } else if (kind in LOADERS) {
@@ -167,3 +186,31 @@ test("the paths the README takes for the provider exist in the defaults", () => 
   expect(existsSync(join(ROOT, "examples/registry/registry.example.org.json"))).toBe(true);
   expect(README).toContain(DEFAULTS.credroot);
 });
+
+/** A node's one-time setup for deploy/ (Cluster API or kubeadm YAML), against deploy/manifests.ts. */
+function checkNodeSetup(kind: "cluster-api" | "kubeadm", document: unknown): void {
+  type NodeRegistration = { nodeRegistration: { kubeletExtraArgs: Record<string, string> } };
+  type Template = { spec: { template: { spec: { files: { path: string; content: string }[]; joinConfiguration: NodeRegistration } } } };
+  const registration = kind === "kubeadm" ? (document as NodeRegistration) : (document as Template).spec.template.spec.joinConfiguration;
+  expect(registration.nodeRegistration.kubeletExtraArgs).toEqual({
+    "image-credential-provider-config": HOST.providerConfig,
+    "image-credential-provider-bin-dir": HOST.binDir,
+  });
+  if (kind === "kubeadm") return;
+  const files = Object.fromEntries((document as Template).spec.template.spec.files.map((file) => [file.path, file.content]));
+  expect(Object.keys(files).sort()).toEqual([HOST.providerConfig, `${HOST.binDir}/${DEFAULTS.providerName}`].sort());
+  // The provider config the DaemonSet's install writes: kubelet-config with its arguments.
+  const install = daemonSet(readImageRecord()).spec?.template.spec?.initContainers?.[0]?.args ?? [];
+  const args: string[] = [];
+  for (let i = 1; i < install.length; i++) {
+    if (["--root", "--bin-dir", "--provider-config"].includes(install[i] as string)) i++;
+    else args.push(install[i] as string);
+  }
+  const printed = Bun.spawnSync([BINARY, "kubelet-config", ...args], { env: { PATH: "/usr/bin:/bin" }, stdout: "pipe", stderr: "pipe" });
+  expect(printed.exitCode).toBe(0);
+  expect(JSON.parse(files[HOST.providerConfig] as string)).toEqual(JSON.parse(printed.stdout.toString()));
+  // The placeholder: a script that fails, so the kubelet pulls without credentials until install replaces it.
+  const placeholder = Bun.spawnSync(["bash", "-c", files[`${HOST.binDir}/${DEFAULTS.providerName}`] as string], { env: { PATH: "/usr/bin:/bin" }, stderr: "pipe" });
+  expect(placeholder.exitCode).toBe(1);
+  expect(placeholder.stderr.toString()).toContain("not installed yet");
+}

@@ -50,6 +50,8 @@ export const DEFAULTS = {
   execMaxStderrBytes: 64 * 1024,
   /** The most a credential helper may print on stdout. */
   helperMaxOutputBytes: 64 * 1024,
+  /** `sync`: how often the node directory is made to match the Secret even without a change event. */
+  syncInterval: "1m",
   /** The most a request on stdin may hold: a request is a few hundred bytes. */
   stdinMaxBytes: 1024 * 1024,
   /** The largest file of each kind that is read (a bigger one is an error naming the limit). */

@@ -1,5 +1,7 @@
 // Test files in temp directories.
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { afterEach, beforeEach } from "bun:test";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
 /** Writes `content` (a string as is, anything else as JSON) to dir/name, creating directories; returns the path. */
@@ -23,4 +25,18 @@ export function putScript(dir: string, name: string, body: string): string {
   const path = put(dir, name, script(body));
   chmodSync(path, 0o755);
   return path;
+}
+
+/**
+ * A fresh temp directory for every test of the calling file, removed after it: `use` gets its path
+ * before each test, and the returned `put` writes into it.
+ */
+export function scratchDirectory(prefix: string, use: (dir: string) => void): (name: string, content: unknown) => string {
+  let current = "";
+  beforeEach(() => {
+    current = mkdtempSync(join(tmpdir(), prefix));
+    use(current);
+  });
+  afterEach(() => rmSync(current, { recursive: true, force: true }));
+  return (name, content) => put(current, name, content);
 }

@@ -24,14 +24,17 @@ export interface PrivateMounts {
   stop(): Promise<void>;
 }
 
-export async function startPrivateMounts(): Promise<PrivateMounts> {
+/** `also`: more directories to hide behind empty temp ones, when they exist (podman's /var/lib/containers, /var/tmp). */
+export async function startPrivateMounts(also: string[] = []): Promise<PrivateMounts> {
   const dir = mkdtempSync(join(tmpdir(), "gcp-mounts-"));
   const binds: [string, string][] = [
     [join(dir, "run"), "/run"],
     [join(dir, "root"), "/root"],
   ];
   // Only over directories that exist: nothing is created on the node.
-  if (existsSync("/etc/containers")) binds.push([join(dir, "etc-containers"), "/etc/containers"]);
+  for (const target of ["/etc/containers", ...also]) {
+    if (existsSync(target)) binds.push([join(dir, target.slice(1).replaceAll("/", "-")), target]);
+  }
   for (const [source] of binds) mkdirSync(source, { mode: 0o755 });
   // The holder: mounts, says so, then waits on its stdin (no sleep), and exits when it closes.
   const script = 'set -e; while [ $# -gt 0 ]; do mount --bind "$1" "$2"; shift 2; done; echo ready; exec cat';

@@ -155,3 +155,62 @@ export function leftoversUnder(dir: string): { processes: string[]; mounts: stri
     .filter((mountPoint) => mountPoint === dir || mountPoint.startsWith(`${dir}/`));
   return { processes, mounts };
 }
+
+/** A child's output stream, read to its end as it arrives and kept. */
+export interface FollowedOutput {
+  /** Everything read so far. */
+  text(): string;
+  /**
+   * The first match of `pattern` from offset `from` on, as soon as it is written (never polled).
+   * Rejects with the output from there when the stream ends, or `timeoutMs` passes, without it.
+   */
+  waitFor(pattern: RegExp, from?: number, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Resolves when the stream has ended. */
+  ended: Promise<void>;
+}
+
+/** Follows `stream` (a child's stdout or stderr piped to us): see FollowedOutput. */
+export function followOutput(stream: ReadableStream<Uint8Array>, what: string): FollowedOutput {
+  let text = "";
+  let finished = false;
+  const listeners = new Set<() => void>();
+  const changed = () => {
+    for (const listener of listeners) listener();
+  };
+  const ended = (async () => {
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of stream) {
+        text += decoder.decode(chunk, { stream: true });
+        changed();
+      }
+    } catch {
+      // the stream failed: treated as its end
+    }
+    text += decoder.decode();
+    finished = true;
+    changed();
+  })();
+  return {
+    text: () => text,
+    ended,
+    waitFor(pattern, from = 0, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(text.slice(from));
+          if (match === null && !finished) return;
+          listeners.delete(check);
+          clearTimeout(timer);
+          if (match !== null) resolve(match);
+          else reject(new Error(`${what} ended without ${pattern}; from there it said:\n${text.slice(from)}`));
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`${what} did not say ${pattern} within ${timeoutMs} ms; from there it said:\n${text.slice(from)}`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      });
+    },
+  };
+}

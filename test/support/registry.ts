@@ -133,3 +133,26 @@ export async function registryAccepts(registry: Registry, username: string, pass
   });
   return response.status === 200;
 }
+
+/**
+ * `skopeo copy --all SOURCE docker://registry/DESTINATION` (every platform of an image index, its
+ * digests kept) and then the manifest the registry serves for it, raw; logged in through an auth
+ * file, so the password never goes on a command line.
+ */
+export function copyAllAndFetch(registry: Registry, username: string, password: string, source: string, destination: string): Buffer {
+  const authFile = join(registry.dir, "copy-auth.json");
+  skopeoLogin(registry, username, password, authFile);
+  const policy = join(registry.dir, "policy.json");
+  writeFileSync(policy, JSON.stringify({ default: [{ type: "insecureAcceptAnything" }] }));
+  try {
+    skopeo(registry, ["copy", "--quiet", "--all", "--policy", policy, "--dest-authfile", authFile, ...skopeoTls(registry, "dest-"), source, `docker://${registry.host}/${destination}`]);
+    const result = Bun.spawnSync(
+      [requireTool("skopeo", PATH), "inspect", "--raw", "--authfile", authFile, ...skopeoTls(registry, ""), `docker://${registry.host}/${destination}`],
+      { env: { PATH, HOME: registry.dir }, stdout: "pipe", stderr: "pipe" },
+    );
+    if (result.exitCode !== 0) throw new Error(`skopeo inspect failed: ${result.stderr.toString()}`);
+    return result.stdout;
+  } finally {
+    rmSync(authFile, { force: true });
+  }
+}
