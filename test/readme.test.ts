@@ -19,8 +19,9 @@
 //                  the DaemonSet's install arguments give (kubelet-config with them) and a
 //                  placeholder executable that fails
 //   example PATH   JSON that must equal the file PATH
-//   response, request, credential-file, config, backend, provider-config, provider,
-//   docker-config  JSON (or YAML) checked by the program's own reader for that kind
+//   example-output what `npm run example` prints (the binary on examples/request.json), exactly
+//   credential-file, config, backend, provider-config, provider
+//                  JSON (or YAML) checked by the program's own reader for that kind
 import { describe, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,7 +33,6 @@ import { parseArgs } from "../src/args.ts";
 import { readConfigFile, resolveSettings } from "../src/config.ts";
 import { DEFAULTS } from "../src/core/defaults.ts";
 import { credentialProviderConfigProblems } from "../src/core/kubelet-config.ts";
-import { parseRequest } from "../src/core/protocol.ts";
 import { createBackends } from "../backends/registry.ts";
 import { daemonSet, HOST } from "../deploy/manifests.ts";
 import { readImageRecord } from "../deploy/render.ts";
@@ -98,8 +98,6 @@ function runBlock(text: string, dir: string): { code: number; stdout: string; st
 
 /** The JSON kinds and how the program reads each. */
 const LOADERS: Record<string, (text: string, dir: string) => void> = {
-  response: (text) => kubeletDecode(text, JSON.parse(text).apiVersion),
-  request: (text) => parseRequest(text),
   "credential-file": (text, dir) => {
     writeFileSync(join(dir, "registry.example.org.json"), text);
     const backend = createBackends([{ type: "file", name: "file", options: { dir } }], recordingContext())[0];
@@ -114,7 +112,6 @@ const LOADERS: Record<string, (text: string, dir: string) => void> = {
   backend: (text, dir) => LOADERS.config?.(JSON.stringify({ backends: [JSON.parse(text)] }), dir),
   "provider-config": (text) => expect(credentialProviderConfigProblems(text.trimStart().startsWith("{") ? JSON.parse(text) : parseYaml(text))).toEqual([]),
   provider: (text) => LOADERS["provider-config"]?.(JSON.stringify({ apiVersion: "kubelet.config.k8s.io/v1", kind: "CredentialProviderConfig", providers: [JSON.parse(text)] }), ""),
-  "docker-config": (text) => expect(JSON.parse(text)).toBeObject(),
 };
 
 describe("README blocks", () => {
@@ -160,6 +157,17 @@ describe("README blocks", () => {
       });
     } else if (kind === "cluster-api" || kind === "kubeadm") {
       test(where, () => checkNodeSetup(kind, parseYaml(block.text)));
+    } else if (kind === "example-output") {
+      test(where, () => {
+        // package.json's "example" script, after its build.
+        const example = Bun.spawnSync([BINARY, "--credroot", "examples/registry", "--syslog-socket", ""], {
+          cwd: ROOT,
+          stdin: Bun.file(join(ROOT, "examples/request.json")),
+          env: { PATH: "/usr/bin:/bin" },
+        });
+        expect(example.stdout.toString()).toBe(block.text);
+        kubeletDecode(block.text, JSON.parse(block.text).apiVersion);
+      });
     } else if (kind === "example") {
       test(where, () => expect(JSON.parse(block.text)).toEqual(JSON.parse(readFileSync(join(ROOT, args[0] as string), "utf8"))));
     } else if (kind in LOADERS) {
