@@ -137,7 +137,7 @@ describe("stdin", () => {
     expect(await child.exited).toBe(2);
     expect(await new Response(child.stderr).text()).toContain("stdin was not closed within the run's deadline (1s)");
     const usage = child.resourceUsage();
-    // Waiting in poll(2) costs next to nothing; the old retry loop used the whole second.
+    // Waiting (sleeping a little longer each time) costs next to nothing; a retry loop would use the whole second.
     expect(Number(usage?.cpuTime.total ?? 0n)).toBeLessThan(500_000); // microseconds
     child.stdin.end();
   });
@@ -166,6 +166,35 @@ describe("stdin", () => {
     const result = Bun.spawnSync([...nonBlocking, "--backends", "env", "--syslog-socket", ""], { stdin: Bun.file(input), env: { PATH, ...envCreds("nb-user") } });
     expect(result.exitCode).toBe(0);
     expect(result.stdout.toString()).toContain('"username":"nb-user"');
+  });
+
+  // A socket cannot be reopened through /proc, so it is waited for with poll(2) (src/stdin.ts).
+  // perl makes a socketpair, writes ARGV[0] into one end, makes the other our stdin and runs the
+  // binary; with ARGV[1] = "keep" the writing end stays open in the binary itself, so no end of
+  // input ever comes.
+  const onSocket = (input: string, keep: boolean) => [
+    "perl",
+    "-e",
+    `use Socket; use Fcntl; socketpair(my $r, my $w, AF_UNIX, SOCK_STREAM, 0) or die; my ($in, $keep) = splice(@ARGV, 0, 2);
+     syswrite($w, $in) == length($in) or die; if ($keep eq "keep") { fcntl($w, F_SETFD, 0) or die } else { close $w }
+     open(STDIN, "<&", $r) or die; close $r; exec @ARGV or die`,
+    input,
+    keep ? "keep" : "close",
+    BINARY,
+  ];
+
+  test("a socket that holds the request is read", () => {
+    const result = Bun.spawnSync([...onSocket(request("registry.example.org/app"), false), "--backends", "env", "--syslog-socket", ""], { env: { PATH, ...envCreds("sock-user") } });
+    expect(result.stderr.toString()).toBe("");
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.toString()).toContain('"username":"sock-user"');
+  });
+
+  test("a socket that never ends ends at the deadline, waiting without using the CPU", () => {
+    const result = Bun.spawnSync([...onSocket("{", true), "--backends", "env", "--deadline", "1s", "--syslog-socket", ""], { env: { PATH } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.toString()).toContain("stdin was not closed within the run's deadline (1s)");
+    expect(Number(result.resourceUsage.cpuTime.total)).toBeLessThan(500_000);
   });
 });
 
