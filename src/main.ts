@@ -1,6 +1,6 @@
 // Entry point of the compiled binary: binds run() to the real process.
 import { writeSync } from "node:fs";
-import { killAllChildren, orphans } from "../backends/support/child-process.ts";
+import { beforeFirstChild, killAllChildren, orphans } from "../backends/support/child-process.ts";
 import { run } from "./cli.ts";
 import { processEnvironment } from "./environment.ts";
 import { IDENT } from "./log.ts";
@@ -24,9 +24,9 @@ function writeStderr(text: string): void {
 }
 
 /**
- * From the moment children may run: a signal (the kubelet's or an operator's) stops them all,
- * with their process groups and any orphans, before we exit. Not earlier: while the request is
- * read, the default action (exit at once) is right, and a handler would only delay it.
+ * Once a child runs: a signal (the kubelet's or an operator's) stops them all, with their process
+ * groups and any orphans, before we exit. Not earlier: without children the default action (exit
+ * at once) is right, and the handlers cost memory in every run.
  */
 function stopChildrenOnSignals(): void {
   for (const [signal, number] of [["SIGTERM", 15], ["SIGINT", 2], ["SIGHUP", 1]] as const) {
@@ -49,18 +49,16 @@ function untilStopped(): Promise<string> {
   });
 }
 
-// Orphans of our children's children are re-parented to us and killed (backends/support/child-process.ts).
+// Orphans of our children's children are re-parented to us and killed, and signals stop every
+// child (backends/support/child-process.ts).
 orphans.adopt = true;
+beforeFirstChild.run = stopChildrenOnSignals;
 
 try {
   process.exitCode = await run({
     argv: process.argv.slice(2),
     env: processEnvironment(),
-    readStdin: (deadline) => {
-      const text = readCapped(0, deadline);
-      stopChildrenOnSignals();
-      return text;
-    },
+    readStdin: (deadline) => readCapped(0, deadline),
     stdout: (text) => writeAll(1, text),
     stderr: writeStderr,
     pid: process.pid,

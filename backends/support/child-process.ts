@@ -54,9 +54,18 @@ const running = new Map<number, Promise<unknown>>();
  */
 export const orphans = { adopt: false, subreaper: false };
 
+/**
+ * Set by the compiled binary's entry point: what to do before the first child starts (install the
+ * signal handlers that stop every child). A run that starts no child pays nothing for it.
+ */
+export const beforeFirstChild: { run: (() => void) | null } = { run: null };
+
 export async function runChild(cmd: string[], options: ChildOptions): Promise<ChildResult> {
   if (options.deadline.expired()) throw new ChildProcessError(`was not started: the run's deadline (${options.deadline.text}) has passed`);
   if (orphans.adopt && !orphans.subreaper) orphans.subreaper = becomeSubreaper();
+  const first = beforeFirstChild.run;
+  beforeFirstChild.run = null;
+  first?.();
   const ownLimit = options.timeoutMs <= options.deadline.remainingMs();
   const timeoutMs = Math.min(options.timeoutMs, options.deadline.remainingMs());
   const timeoutText = ownLimit ? options.timeoutText : `the run's deadline (${options.deadline.text})`;
