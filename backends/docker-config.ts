@@ -25,6 +25,7 @@ import { FileReadError, readOptionalFile } from "../src/core/files.ts";
 import { DOCKER_HUB_HOSTS, DOCKER_HUB_SERVER_URL } from "../src/core/image.ts";
 import { dockerConfigKey } from "../src/core/keys.ts";
 import { keyringLookup } from "../src/core/keyring.ts";
+import { isJsonObject } from "../src/core/json.ts";
 import { jsonObject, parseJsonAs } from "../src/core/validation.ts";
 import { askCredentialHelper, helperProblems, helperServerUrls, isValidHelperName } from "./support/credential-helper.ts";
 import { fileProblems } from "./support/inspect.ts";
@@ -52,22 +53,47 @@ const DockerConfigOptions = v.pipe(DockerConfigOptionFields, v.check((options) =
 
 // Go decodes JSON null into a field as "absent", so null is accepted wherever a value is optional.
 const text = v.nullish(v.string());
-// docker/cli types.AuthConfig; "email" (legacy) and "serveraddress" are read by nobody here, and
-// unknown fields are ignored as Go's decoder ignores them.
-const AuthEntry = v.nullish(
-  jsonObject(v.object({ auth: text, username: text, password: text, identitytoken: text, registrytoken: text })),
-);
-const Auths = jsonObject(v.record(v.string(), AuthEntry));
 // Unknown top-level keys (psFormat, currentContext, plugins, proxies, detachKeys, …) are allowed.
-const ConfigFile = jsonObject(
+// `auths` is checked by checkAuths below.
+const ConfigFileFields = jsonObject(
   v.object({
-    auths: v.nullish(Auths),
+    auths: v.optional(v.unknown()),
     credHelpers: v.nullish(jsonObject(v.record(v.string(), v.string()))),
     credsStore: text,
   }),
 );
-type ConfigFile = v.InferOutput<typeof ConfigFile>;
-type AuthEntry = v.InferOutput<typeof AuthEntry>;
+type ConfigFile = Omit<v.InferOutput<typeof ConfigFileFields>, "auths"> & { auths?: Record<string, AuthEntry> | null };
+
+/**
+ * docker/cli types.AuthConfig; "email" (legacy) and "serveraddress" are read by nobody here, and
+ * unknown fields are ignored as Go's decoder ignores them. null is "absent".
+ */
+type AuthEntry = { [F in (typeof AUTH_FIELDS)[number]]?: string | null } | null | undefined;
+const AUTH_FIELDS = ["auth", "username", "password", "identitytoken", "registrytoken"] as const;
+
+/**
+ * The auths map (at `field`; "" for a legacy file, where it is the document), checked with plain
+ * loops: a file can hold thousands of entries (10,000 take 0.8 MB) and a schema library spends
+ * milliseconds on them. The messages are those of the program's schemas (src/core/validation.ts):
+ * a key from the file is named by its position, never its text.
+ */
+function checkAuths(value: unknown, field: string, fail: (problem: string) => Error): Record<string, AuthEntry> | null | undefined {
+  const where = (path: string) => (path === "" ? "the document" : `field "${path}"`);
+  if (value === undefined || value === null) return value;
+  if (!isJsonObject(value)) throw fail(`${where(field)} must be a JSON object`);
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const entry = value[keys[i] as string];
+    if (entry === undefined || entry === null) continue;
+    const at = `${field === "" ? "" : `${field}.`}<key ${i + 1}>`;
+    if (!isJsonObject(entry)) throw fail(`${where(at)} must be a JSON object`);
+    for (const name of AUTH_FIELDS) {
+      const fieldValue = entry[name];
+      if (fieldValue !== undefined && fieldValue !== null && typeof fieldValue !== "string") throw fail(`${where(`${at}.${name}`)} must be a string`);
+    }
+  }
+  return value as Record<string, AuthEntry>;
+}
 
 /**
  * "config": config.json / auth.json ({"auths": {...}, "credHelpers": ..., "credsStore": ...}).
@@ -340,8 +366,9 @@ function parseConfig(source: Source, content: string): ConfigFile {
   // docker/cli LoadFromReader accepts an empty file (io.EOF) as an empty configuration.
   if (content.trim() === "") return {};
   const fail = (problem: string) => new BackendError(`${source.label}: ${problem}`);
-  if (source.format === "legacy") return { auths: parseJsonAs(Auths, content, fail, { external: true }) };
-  return parseJsonAs(ConfigFile, content, fail, { external: true });
+  if (source.format === "legacy") return { auths: checkAuths(parseJsonAs(v.unknown(), content, fail), "", fail) };
+  const config = parseJsonAs(ConfigFileFields, content, fail, { external: true });
+  return { ...config, auths: checkAuths(config.auths, "auths", fail) };
 }
 
 interface Answer {
