@@ -3,12 +3,7 @@
 // call it directly.
 import packageJson from "../package.json" with { type: "json" };
 import { parseArgs, usageOf, UsageError, type Invocation } from "./args.ts";
-import { check } from "./commands/check.ts";
-import { explain } from "./commands/explain.ts";
-import { install } from "./commands/install.ts";
-import { kubeletConfig } from "./commands/kubelet-config.ts";
 import { provide } from "./commands/provide.ts";
-import { sync } from "./commands/sync.ts";
 import { answer, type Io } from "./io.ts";
 import { IDENT, Log } from "./log.ts";
 import { prepare } from "./setup.ts";
@@ -44,16 +39,18 @@ export async function run(io: Io): Promise<number> {
   switch (command) {
     case "provide":
       return provide(io, log, prepared);
+    // The operator commands are loaded only when asked for: the kubelet runs `provide` on every
+    // pull, and with --splitting each import() below is a chunk a provide run never reads.
     case "explain":
-      return explain(io, log, prepared, invocation);
+      return (await import("./commands/explain.ts")).explain(io, log, prepared, invocation);
     case "check":
-      return check(io, log, prepared, invocation);
+      return (await import("./commands/check.ts")).check(io, log, prepared, invocation);
     case "kubelet-config":
-      return kubeletConfig(io, log, prepared, options);
+      return (await import("./commands/kubelet-config.ts")).kubeletConfig(io, log, prepared, options);
     case "install":
-      return install(io, log, prepared, options);
+      return (await import("./commands/install.ts")).install(io, log, prepared, options);
     case "sync":
-      return sync(io, log, options);
+      return (await import("./commands/sync.ts")).sync(io, log, options);
     default:
       log.error(`the ${command} command is not available yet`);
       return 2;
