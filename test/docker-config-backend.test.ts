@@ -392,6 +392,26 @@ const CASES: Case[] = [
     broken: /field "auths.<key 1>.password" must be a string$/,
   },
   {
+    // Go's decoder ignores fields AuthConfig does not have, whatever their type, and takes null as absent.
+    name: "unknown fields of any type, and null fields, are ignored",
+    config: { auths: { "old.example.org": null, "registry.example.org": { ...login("alice"), note: 1, labels: { a: [1] }, identitytoken: null } } },
+    image: "registry.example.org/app",
+    auth: { "registry.example.org": "alice" },
+  },
+  {
+    // The first wrong field in docker/cli's AuthConfig order, not the file's: one message for one file.
+    name: "two fields of the wrong type, and an unknown one",
+    config: { auths: { "registry.example.org": { note: 1, password: 12345, auth: false } } },
+    image: "registry.example.org/app",
+    broken: /field "auths.<key 1>.auth" must be a string$/,
+  },
+  {
+    name: "a later entry of the wrong type is named by its position",
+    config: { auths: { "a.example.org": login("alice"), "b.example.org": null, "registry.example.org": { username: ["alice"] } } },
+    image: "registry.example.org/app",
+    broken: /field "auths.<key 3>.username" must be a string$/,
+  },
+  {
     name: "an entry of the wrong type",
     config: { auths: { "registry.example.org": [login("alice")] } },
     image: "registry.example.org/app",
