@@ -47,70 +47,18 @@ export async function startAndWaitFor(
 ): Promise<Started> {
   const [program, ...args] = argv;
   const child = Bun.spawn([requireTool(program ?? "", env.PATH ?? ""), ...args], { stdin: "ignore", stdout: "ignore", stderr: "pipe", env });
-  let text = "";
-  let finished = false;
-  // Called after every chunk and at the end of the stream.
-  const listeners = new Set<() => void>();
-  const changed = () => {
-    for (const listener of listeners) listener();
-  };
-  const ended = (async () => {
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of child.stderr) {
-        text += decoder.decode(chunk, { stream: true });
-        changed();
-      }
-    } catch {
-      // the stream failed: treated as its end
-    }
-    text += decoder.decode();
-    finished = true;
-    changed();
-  })();
-  /** Resolves with `found()` once it is not null; null when the stream ends or the time is up first. */
-  const waitUntil = <T>(found: () => T | null, ms: number): Promise<T | null> =>
-    new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const check = () => {
-        const value = found();
-        if (value === null && !finished) return;
-        listeners.delete(check);
-        clearTimeout(timer);
-        resolve(value);
-      };
-      timer = setTimeout(() => {
-        listeners.delete(check);
-        resolve(null);
-      }, ms);
-      listeners.add(check);
-      check();
-    });
-
-  const matchAll = () => {
-    const matches = patterns.map((pattern) => pattern.exec(text));
-    return matches.every((match) => match !== null) ? (matches as RegExpExecArray[]) : null;
-  };
-  const matches = await waitUntil(matchAll, timeoutMs);
-  if (matches === null) {
-    const running = !finished;
+  const stderr = followOutput(child.stderr, program ?? "");
+  try {
+    const matches = await Promise.all(patterns.map((pattern) => stderr.waitFor(pattern, 0, timeoutMs)));
+    return { child, matches, log: stderr.text, waitForLog: stderr.waitFor, ended: stderr.ended };
+  } catch {
+    const running = !stderr.finished();
     if (running) child.kill("SIGKILL");
     const status = await child.exited;
-    await ended;
+    await stderr.ended;
     const why = running ? `killed after ${timeoutMs} ms` : `exited with status ${status}`;
-    throw new Error(`${program} ${why} before logging ${patterns.join(" and ")}; its log:\n${text}`);
+    throw new Error(`${program} ${why} before logging ${patterns.join(" and ")}; its log:\n${stderr.text()}`);
   }
-  return {
-    child,
-    matches,
-    log: () => text,
-    async waitForLog(pattern, from = 0, ms = 10_000) {
-      const match = await waitUntil(() => pattern.exec(text.slice(from)), ms);
-      if (match === null) throw new Error(`${program} did not log ${pattern} within ${ms} ms; its log from there:\n${text.slice(from)}`);
-      return match;
-    },
-    ended,
-  };
 }
 
 /** True when the process no longer runs: gone, or a zombie its new parent has not reaped yet. */
@@ -167,6 +115,8 @@ export interface FollowedOutput {
   waitFor(pattern: RegExp, from?: number, timeoutMs?: number): Promise<RegExpExecArray>;
   /** Resolves when the stream has ended. */
   ended: Promise<void>;
+  /** True once the stream has ended. */
+  finished(): boolean;
 }
 
 /** Follows `stream` (a child's stdout or stderr piped to us): see FollowedOutput. */
@@ -194,6 +144,7 @@ export function followOutput(stream: ReadableStream<Uint8Array>, what: string): 
   return {
     text: () => text,
     ended,
+    finished: () => finished,
     waitFor(pattern, from = 0, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
