@@ -127,6 +127,15 @@ describe("children that hang or escape", () => {
     expect(await new Response(child.stderr).text()).toContain("stopped by SIGTERM");
     for (const pid of pids) expect(await waitUntilGone(pid)).toBe(true);
   });
+
+  test("SIGTERM before any child (waiting for stdin): the default action ends the run at once", async () => {
+    const child = Bun.spawn([BINARY, "--backends", "env", "--syslog-socket", ""], { stdin: "pipe", stdout: "pipe", stderr: "pipe", env: { PATH } });
+    child.kill("SIGTERM");
+    await child.exited;
+    expect(child.signalCode).toBe("SIGTERM");
+    expect(await new Response(child.stdout).text()).toBe("");
+    child.stdin.end();
+  });
 });
 
 describe("stdin", () => {
