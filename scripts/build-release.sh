@@ -8,7 +8,7 @@
 #
 # Each target's Bun runtime is the `bin/bun` of Bun's own npm package for it, at exactly the version
 # of the `bun` devDependency, fetched with `npm pack` (the npm registry is the only source) and
-# checked against the integrity pinned below before it is used; Bun gets it through
+# checked against the integrity pinned below before it is used (scripts/bun-runtime.ts); Bun gets it through
 # --compile-executable-path, so it never downloads a runtime itself (its own download checks no
 # digest). The packages are not dependencies: the arm64 one declares cpu "arm64", and `npm ci`
 # would fail on an x64 machine with EBADPLATFORM.
@@ -54,8 +54,6 @@ trap 'rm -rf "$work"' EXIT
 # An empty Bun cache: no runtime that something else cached can stand in for a verified one.
 export BUN_INSTALL_CACHE_DIR="$work/bun-cache"
 
-sri_sha512() { printf 'sha512-%s' "$(openssl dgst -sha512 -binary "$1" | openssl base64 -A)"; }
-
 mkdir -p dist
 rm -f dist/SHA256SUMS dist/"$NAME"-linux-*
 outputs=()
@@ -65,14 +63,9 @@ for entry in "${TARGETS[@]}"; do
   locked=$(node -p "(require('./package-lock.json').packages['node_modules/$package'] || {}).integrity || ''")
   [ "$locked" = "$integrity" ] || die "$package: package-lock.json has '$locked', this script pins '$integrity'"
 
-  dir="$work/$name"
-  mkdir -p "$dir"
-  json=$(npm pack --silent --json --ignore-scripts --pack-destination "$dir" "$package@$BUN_VERSION")
-  tgz="$dir/$(node -e 'process.stdout.write(JSON.parse(process.argv[1])[0].filename)' "$json")"
-  got=$(sri_sha512 "$tgz")
-  [ "$got" = "$integrity" ] || die "$package@$BUN_VERSION: the tarball is $got, pinned $integrity"
-  tar -xzf "$tgz" -C "$dir" package/bin/bun
-  runtime="$dir/package/bin/bun"
+  # Fetched into this run's own directory (no tarball from an earlier run) and checked against the
+  # lock file's integrity, which is the pin above (scripts/bun-runtime.ts, shared with npm run image).
+  runtime=$("$bun" scripts/bun-runtime.ts "$package" "$work/$name" "$work/$name/unpacked")
   got=$(sha256sum "$runtime" | cut -d' ' -f1)
   [ "$got" = "$bin_sha256" ] || die "$package@$BUN_VERSION: bin/bun is $got, pinned $bin_sha256"
 

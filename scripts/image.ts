@@ -23,7 +23,7 @@
 //
 // Every input that reaches the bytes: the sources and bun's version (package-lock.json; each
 // executable is compiled by `npm run build` with a target and a checked runtime,
-// scripts/image/bun-runtime.ts), the glibc files (the host's libc6 for amd64, libc6-arm64-cross
+// scripts/bun-runtime.ts), the glibc files (the host's libc6 for amd64, libc6-arm64-cross
 // for arm64, or the .debs given), GNU gzip's version, and SOURCE_DATE_EPOCH (default: HEAD's commit
 // time) with the revision (HEAD, "-dirty" with uncommitted changes to tracked files). So two builds
 // of one commit on one kind of build host give one digest; another host's glibc gives another.
@@ -33,7 +33,7 @@ import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, rea
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { writeDeploy } from "../deploy/render.ts";
-import { bunRuntime } from "./image/bun-runtime.ts";
+import { bunRuntime } from "./bun-runtime.ts";
 import { elfInfo } from "./image/elf.ts";
 import { tarStream, type TarEntry } from "./image/tar.ts";
 

@@ -6,9 +6,11 @@
 // through --compile-executable-path, so it never downloads a runtime itself (its own download
 // checks no digest).
 //
-// The release build (scripts/build-release.sh, branch `release`) fetches and checks the same
-// packages; once it is in main, `npm run image` can take its outputs instead of compiling
-// (--binary-amd64 dist/generic-credential-provider-linux-x64, --binary-arm64 …-linux-arm64).
+// Both builds that compile for another platform use it: `npm run image` (scripts/image.ts) by
+// import, `npm run build:release` (scripts/build-release.sh) through the command line, which
+// prints the runtime's path:
+//
+//   bun scripts/bun-runtime.ts PACKAGE CACHE_DIR INTO
 import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -60,4 +62,18 @@ export function bunRuntime(repo: string, name: string, cacheDir: string, into: s
     throw new Error(`cannot unpack ${tgz}`);
   }
   return join(into, "package/bin/bun");
+}
+
+if (import.meta.main) {
+  const [name, cacheDir, into] = process.argv.slice(2);
+  if (name === undefined || cacheDir === undefined || into === undefined) {
+    process.stderr.write("usage: bun scripts/bun-runtime.ts PACKAGE CACHE_DIR INTO\n");
+    process.exit(2);
+  }
+  try {
+    process.stdout.write(`${bunRuntime(join(import.meta.dir, ".."), name, cacheDir, into)}\n`);
+  } catch (error) {
+    process.stderr.write(`bun-runtime: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
 }
