@@ -121,11 +121,7 @@ export function readCredentialFile(path: string, shown: string): { text: string;
 }
 
 function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
+  return directoryProblem(path) === null;
 }
 
 function directoryProblem(dir: string): string | null {

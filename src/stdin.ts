@@ -9,10 +9,10 @@
 // longer each time (Atomics.wait: no CPU) until data, end of input or the deadline. Where that
 // cannot be opened (a socket, no /proc), poll(2) through libc waits instead; binding libc costs
 // ~0.2 ms and 2 MB, which the usual pipe does not pay.
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { DEFAULTS } from "./core/defaults.ts";
 import type { Deadline } from "./core/deadline.ts";
-import { decodeUtf8, FileReadError } from "./core/files.ts";
+import { decodeUtf8, FileReadError, NON_BLOCKING_READ } from "./core/files.ts";
 import { pollReadable } from "./core/libc.ts";
 
 /** stdin could not be read as a request: too large, not UTF-8, or not closed before the deadline. */
@@ -77,7 +77,7 @@ function isRegularFile(fd: number): boolean {
  */
 function nonBlockingCopy(fd: number): number | null {
   try {
-    return openSync(`/proc/self/fd/${fd}`, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    return openSync(`/proc/self/fd/${fd}`, NON_BLOCKING_READ);
   } catch {
     return null;
   }

@@ -10,8 +10,12 @@ export class FileReadError extends Error {
   override name = "FileReadError";
 }
 
-// (Bun, like Node, opens every file close-on-exec, so no child inherits it.)
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+/**
+ * How anything from outside is opened for reading: without blocking (a FIFO would wait for a
+ * writer) and never as our controlling terminal. (Bun, like Node, opens every file close-on-exec,
+ * so no child inherits it.)
+ */
+export const NON_BLOCKING_READ = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
@@ -24,7 +28,7 @@ const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
 export function readOptionalFile(path: string, limit: { bytes: number; kind: string }, shown: string = path): string | null {
   let fd: number;
   try {
-    fd = openSync(path, OPEN_FLAGS);
+    fd = openSync(path, NON_BLOCKING_READ);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") {
