@@ -6,6 +6,7 @@ import * as v from "valibot";
 import { DEFAULTS } from "../src/core/defaults.ts";
 import { goDuration } from "../src/core/validation.ts";
 import { annotationOption, annotationScope } from "./support/annotation.ts";
+import { isCredentialVariable } from "./support/env-variables.ts";
 import { hostCandidates } from "./support/host-candidates.ts";
 import { parseOptions } from "./support/options.ts";
 import { BackendError, inspection, type BackendFactory, type Problem } from "./types.ts";
@@ -58,7 +59,7 @@ export const createEnvBackend: BackendFactory = (options, context) => {
 
     async inspect() {
       // Variable names lose the dots and dashes of a host name: the registries cannot be told.
-      const names = Object.keys(context.env).filter((name) => name.startsWith(basePrefix) && /_(USERNAME|PASSWORD|DURATION)$/.test(name));
+      const names = Object.keys(context.env).filter((name) => isCredentialVariable(name, basePrefix));
       const problems: Problem[] = [];
       for (const name of names.filter((n) => n.endsWith("_DURATION"))) {
         try {

@@ -14,6 +14,7 @@ import type * as Env from "./env.ts";
 import type * as Exec from "./exec.ts";
 import type * as File from "./file.ts";
 import type * as Helper from "./helper.ts";
+import { isCredentialVariable } from "./support/env-variables.ts";
 import { checkTimeout, parseOptions } from "./support/options.ts";
 import type * as Token from "./token.ts";
 import { BackendOptionsError, isHit, type Backend, type BackendContext, type BackendFactory } from "./types.ts";
@@ -160,8 +161,6 @@ function withoutOwnSecrets(env: Readonly<Record<string, string | undefined>>, sp
   const prefixes = specs
     .filter((spec) => spec.type === "env")
     .map((spec) => (typeof spec.options.prefix === "string" ? spec.options.prefix : DEFAULTS.envPrefix));
-  const secret = (name: string) =>
-    name === "DOCKER_AUTH_CONFIG" ||
-    (/_(USERNAME|PASSWORD|DURATION)$/.test(name) && prefixes.some((prefix) => name.startsWith(prefix)));
+  const secret = (name: string) => name === "DOCKER_AUTH_CONFIG" || prefixes.some((prefix) => isCredentialVariable(name, prefix));
   return Object.fromEntries(Object.entries(env).filter(([name]) => !secret(name)));
 }

@@ -373,6 +373,8 @@ describe("children get only what they need", () => {
       OWN_OTHER_ORG_USERNAME: "someone",
       OWN_OTHER_ORG_DURATION: "1m",
       DOCKER_AUTH_CONFIG: JSON.stringify({ auths: { "other.org": auth("x") } }),
+      // Not under the env backend's prefix: somebody else's variable, which children keep.
+      APP_DB_USERNAME: "app-user",
     };
     expect(provider(request("registry.example.org/app"), ["--config", config], env).code).toBe(0);
     for (const name of ["helper", "exec"]) {
@@ -381,6 +383,7 @@ describe("children get only what they need", () => {
       expect(seen).not.toContain("OWN_OTHER_ORG");
       expect(seen).not.toContain("DOCKER_AUTH_CONFIG");
       expect(seen).not.toContain(SECRET);
+      expect(seen).toContain("APP_DB_USERNAME=app-user");
     }
     expect(readFileSync(join(dir, "exec.env"), "utf8")).toContain("EXTRA=given");
   });
