@@ -2,7 +2,7 @@
 // For "a.b.example.org:5000" it reads the first of a.b.example.org:5000.json, a.b.example.org.json,
 // b.example.org.json, example.org.json, org.json that exists. A broken file stops the search:
 // falling back to a less specific file could send one registry's credentials to another.
-import { readdirSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { DEFAULTS } from "../src/core/defaults.ts";
@@ -63,12 +63,21 @@ export const createFileBackend: BackendFactory = (options, context) => {
 
     async inspect() {
       // With an annotation, every subdirectory is a scope whose files some pod may be given.
-      const { entries, problems } = directoryEntries(baseDir, "the credential directory");
-      const dirs = annotation === undefined ? [baseDir] : entries.map((entry) => join(baseDir, entry)).filter((path) => isDirectory(path));
-      for (const dir of annotation === undefined ? [] : dirs) problems.push(...directoryEntries(dir, "the credential directory").problems);
+      const base = directoryEntries(baseDir, "the credential directory");
+      const problems = base.problems;
+      // Each directory is listed once, by directoryEntries: one that cannot be read is a problem
+      // to report, not an error out of `check`.
+      const scopes = annotation === undefined ? [{ dir: baseDir, entries: base.entries }] : [];
+      for (const entry of annotation === undefined ? [] : base.entries) {
+        const dir = join(baseDir, entry);
+        if (!isDirectory(dir)) continue;
+        const scope = directoryEntries(dir, "the credential directory");
+        problems.push(...scope.problems);
+        scopes.push({ dir, entries: scope.entries });
+      }
       const registries: string[] = [];
-      for (const dir of dirs) {
-        for (const entry of annotation === undefined ? entries : readdirSync(dir).sort()) {
+      for (const { dir, entries } of scopes) {
+        for (const entry of entries) {
           if (!entry.endsWith(".json")) continue;
           const path = join(dir, entry);
           problems.push(...fileProblems(path, () => readCredentialFile(path, path)));

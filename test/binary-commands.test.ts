@@ -121,6 +121,22 @@ describe("check", () => {
     expect(stdout).toContain(`${join(dir, "no-such-provider")} is not an executable file`);
   });
 
+  test("with an annotation, each scope's directory and files are checked", () => {
+    const good = put("creds/team-a/registry.example.org.json", { username: "u", password: SECRET });
+    const broken = put("creds/team-b/registry.example.org.json", { username: "u", password: SECRET, pasword: "typo" });
+    for (const path of [good, broken]) chmodSync(path, 0o600);
+    chmodSync(join(dir, "creds"), 0o700);
+    chmodSync(join(dir, "creds/team-a"), 0o700);
+    chmodSync(join(dir, "creds/team-b"), 0o755);
+    const config = put("config.json", { backends: [{ type: "file", dir: join(dir, "creds"), serviceAccounts: ["*/*"], annotation: "example.org/team" }] });
+    chmodSync(config, 0o600);
+    const { code, stdout } = command(["check", "--config", config]);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`${join(dir, "creds/team-b")} can be read by group or others (mode 0755)`);
+    expect(stdout).toContain(`${broken}: unknown field "pasword"`);
+    expect(stdout).not.toContain(join(dir, "creds/team-a"));
+  });
+
   test("a configuration error is exit 2, as for the plugin", () => {
     const config = put("config.json", { nope: 1 });
     expect(command(["check", "--config", config]).code).toBe(2);
