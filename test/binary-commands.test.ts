@@ -121,6 +121,19 @@ describe("check", () => {
     expect(stdout).toContain(`${join(dir, "no-such-provider")} is not an executable file`);
   });
 
+  test("a config file without secrets may be read by anyone, not changed", () => {
+    put("creds/registry.example.org.json", { username: "u", password: SECRET });
+    chmodSync(join(dir, "creds"), 0o700);
+    chmodSync(join(dir, "creds/registry.example.org.json"), 0o600);
+    const config = put("config.json", { backends: [{ type: "file", dir: join(dir, "creds") }] });
+    chmodSync(config, 0o644);
+    expect(command(["check", "--config", config]).stdout).toBe(`config file ${config}: ok\nbackend file: ok\nno problems\n`);
+    chmodSync(config, 0o664);
+    const { code, stdout } = command(["check", "--config", config]);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`${config} can be changed by group or others (mode 0664)`);
+  });
+
   test("with an annotation, each scope's directory and files are checked", () => {
     const good = put("creds/team-a/registry.example.org.json", { username: "u", password: SECRET });
     const broken = put("creds/team-b/registry.example.org.json", { username: "u", password: SECRET, pasword: "typo" });

@@ -8,15 +8,16 @@ const OWN_UID = process.getuid?.() ?? 0;
 
 /**
  * Permission problems of a file or directory holding credentials: it must be owned by root or by
- * us, and neither readable nor writable by group or others.
+ * us, and neither readable nor writable by group or others. With `secret: false` (a file that
+ * holds no credentials but decides where they go), reading is allowed; changing is not.
  */
-export function permissionProblems(path: string, stats: Stats): Problem[] {
+export function permissionProblems(path: string, stats: Stats, { secret = true }: { secret?: boolean } = {}): Problem[] {
   const problems: Problem[] = [];
   const kind = stats.isDirectory() ? "directory" : "file";
   if (stats.uid !== 0 && stats.uid !== OWN_UID) {
     problems.push({ severity: "error", message: `${path} is owned by uid ${stats.uid}, not root`, fix: `chown root: ${path}` });
   }
-  if ((stats.mode & 0o077) !== 0) {
+  if ((stats.mode & (secret ? 0o077 : 0o022)) !== 0) {
     const wanted = kind === "directory" ? "0700" : "0600";
     problems.push({
       severity: "error",

@@ -43,8 +43,5 @@ export async function check(io: Io, log: Log, { settings, backends }: Prepared, 
 function configFileProblems(path: string, specs: Prepared["settings"]["backends"]): Problem[] {
   const stats = statSync(path);
   const holdsSecrets = specs.some((spec) => spec.type === "exec" && spec.options.env !== undefined && Object.keys(spec.options.env as object).length > 0);
-  const problems = permissionProblems(path, stats);
-  if (holdsSecrets) return problems;
-  // Without secrets, being readable is fine; being changeable by others is not.
-  return problems.filter((problem) => !problem.message.includes("can be read"));
+  return permissionProblems(path, stats, { secret: holdsSecrets });
 }
