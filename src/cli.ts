@@ -1,17 +1,14 @@
 // The program as a function: run(io) parses the command line and runs the kubelet plugin or one
 // of the operator commands, returning the exit code. main.ts binds it to the real process; tests
 // call it directly.
-import packageJson from "../package.json" with { type: "json" };
 import { parseArgs, usageOf, UsageError, type Invocation } from "./args.ts";
 import { provide } from "./commands/provide.ts";
 import { answer, type Io } from "./io.ts";
-import { IDENT, Log } from "./log.ts";
+import { Log } from "./log.ts";
 import { prepare } from "./setup.ts";
-import { buildInfo } from "./version.ts";
+import { buildInfo, versionLine } from "./version.ts";
 
 export type { Io } from "./io.ts";
-
-export const VERSION: string = packageJson.version;
 
 export async function run(io: Io): Promise<number> {
   const log = new Log(io);
@@ -31,7 +28,7 @@ export async function run(io: Io): Promise<number> {
   }
   const { command, options } = invocation;
   if (options.help) return answer(io, log, usageOf(command));
-  if (options.version) return answer(io, log, `${IDENT} version ${VERSION}\n`);
+  if (options.version) return answer(io, log, versionLine());
   if (command === "version") return answer(io, log, buildInfo());
 
   const prepared = prepare(io, log, options);
