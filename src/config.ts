@@ -85,7 +85,11 @@ export function readConfigText(path: string): string {
 
 /** Reads and validates a config file; errors name the file and the field, never a value. */
 export function readConfigFile(path: string): ConfigFile {
-  const text = readConfigText(path);
+  return parseConfigFile(path, readConfigText(path));
+}
+
+/** Validates the text of the config file at `path` (for messages); errors as readConfigFile's. */
+export function parseConfigFile(path: string, text: string): ConfigFile {
   const fail = (problem: string) => new ConfigError(`config file ${path}: ${problem}`);
   const json = parseJsonAs(v.unknown(), text, fail);
   const file = checkAs(configFile(), json, fail);

@@ -30,9 +30,15 @@ export function answer(io: Io, log: Log, text: string): 0 | 1 {
     io.stdout(text);
     return 0;
   } catch (error) {
-    // Only our own words: the error's message could quote what we tried to write.
-    const code = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.name : "unknown error");
-    log.error(`could not write the response: ${code}`);
+    log.error(`could not write the response: ${errorCode(error)}`);
     return 1;
   }
+}
+
+/**
+ * How a failed operation is named in a message: its errno code ("ENOSPC"), else its type. Never
+ * its message, which could quote what was written or a path we were not given.
+ */
+export function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.name : "unknown error");
 }

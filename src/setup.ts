@@ -4,7 +4,7 @@
 import { createBackends } from "../backends/registry.ts";
 import { BackendOptionsError, type Backend } from "../backends/types.ts";
 import type { Options } from "./args.ts";
-import { ConfigError, readConfigFile, resolveSettings, type Settings } from "./config.ts";
+import { ConfigError, parseConfigFile, readConfigText, resolveSettings, type Settings } from "./config.ts";
 import { Deadline } from "./core/deadline.ts";
 import { durationMs } from "./core/duration.ts";
 import type { Io } from "./io.ts";
@@ -14,13 +14,21 @@ export interface Prepared {
   settings: Settings;
   backends: Backend[];
   deadline: Deadline;
+  /** The --config file's text, as read once and checked (install copies exactly this), or null. */
+  configText: string | null;
 }
 
 /** The settings and the chain, or null after reporting why they cannot be had (exit 2). */
 export function prepare(io: Io, log: Log, options: Options): Prepared | null {
   log.debugEnabled = options.debug;
   try {
-    const settings = resolveSettings(options, options.config === undefined ? undefined : readConfigFile(options.config));
+    let configText: string | null = null;
+    let file;
+    if (options.config !== undefined) {
+      configText = readConfigText(options.config);
+      file = parseConfigFile(options.config, configText);
+    }
+    const settings = resolveSettings(options, file);
     const deadline = new Deadline(durationMs(settings.deadline), settings.deadline, () => io.clock());
     const backends = createBackends(settings.backends, {
       env: io.env,
@@ -31,7 +39,7 @@ export function prepare(io: Io, log: Log, options: Options): Prepared | null {
     });
     log.debugEnabled = settings.debug;
     log.syslogSocket = settings.syslogSocket;
-    return { settings, backends, deadline };
+    return { settings, backends, deadline, configText };
   } catch (error) {
     if (!(error instanceof ConfigError || error instanceof BackendOptionsError)) throw error;
     log.error(error.message);

@@ -18,7 +18,6 @@
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, type Stats } from "node:fs";
 import { isAbsolute, join, normalize, resolve } from "node:path";
 import type { Options } from "../args.ts";
-import { ConfigError, readConfigText } from "../config.ts";
 import { copyFileAtomic, sameBytes, writeFileAtomic } from "../core/atomic.ts";
 import { DEFAULTS } from "../core/defaults.ts";
 import { FileReadError, readOptionalFile } from "../core/files.ts";
@@ -31,7 +30,7 @@ import {
   type CredentialProvider,
   type CredentialProviderConfig,
 } from "../core/kubelet-config.ts";
-import { answer, type Io } from "../io.ts";
+import { answer, errorCode, type Io } from "../io.ts";
 import type { Log } from "../log.ts";
 import type { Prepared } from "../setup.ts";
 import { envPlaceholder, providerConfigFor, ProviderConfigError, providerConfigJson } from "./kubelet-config.ts";
@@ -97,7 +96,7 @@ export async function install(io: Io, log: Log, prepared: Prepared, options: Opt
   try {
     steps = [
       binaryStep(io.execPath ?? process.execPath, join(onNode(binDir), name)),
-      ...(installedConfig === undefined ? [] : [configFileStep(resolve(options.config as string), onNode(installedConfig))]),
+      ...(installedConfig === undefined || prepared.configText === null ? [] : [configFileStep(prepared.configText, onNode(installedConfig))]),
       ...[...new Set(built.inspections.flatMap((inspection) => inspection.directories ?? []))].map((dir) => directoryStep(onNode(dir))),
       providerConfigStep(onNode(providerConfigPath), built.provider),
       ...(paths.kubeletEnvFile === undefined ? [] : [envFileStep(onNode(paths.kubeletEnvFile), binDir, providerConfigPath)]),
@@ -117,10 +116,8 @@ export async function install(io: Io, log: Log, prepared: Prepared, options: Opt
       try {
         step.apply?.();
       } catch (error) {
-        // Only the error's code: its message could quote a path we were not given.
-        const code = (error as NodeJS.ErrnoException).code ?? (error as Error).name;
         answer(io, log, report.join("\n") + (report.length > 0 ? "\n" : ""));
-        log.error(`${step.label} ${step.path}: failed (${code}); the steps after it were not done`);
+        log.error(`${step.label} ${step.path}: failed (${errorCode(error)}); the steps after it were not done`);
         return 1;
       }
     }
@@ -190,15 +187,11 @@ function binaryStep(source: string, path: string): Step {
   return fileStep("binary", path, 0o755, () => sameBytes(source, path), () => copyFileAtomic(source, path, 0o755));
 }
 
-/** The --config file, copied where the provider's args name it; it may hold secrets: 0600. */
-function configFileStep(source: string, path: string): Step {
-  let text: string;
-  try {
-    text = readConfigText(source);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new Refusal(error.message);
-    throw error;
-  }
+/**
+ * The --config file, copied where the provider's args name it: the text that was read and checked
+ * at start-up, not a second read that could differ. It may hold secrets: 0600.
+ */
+function configFileStep(text: string, path: string): Step {
   return fileStep("config file", path, 0o600, () => readFileSync(path, "utf8") === text, () => writeFileAtomic(path, text, 0o600));
 }
 

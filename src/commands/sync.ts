@@ -25,7 +25,7 @@ import type { Options } from "../args.ts";
 import { writeFileAtomic } from "../core/atomic.ts";
 import { DEFAULTS } from "../core/defaults.ts";
 import { canonicalGoDuration, durationMs } from "../core/duration.ts";
-import type { Io } from "../io.ts";
+import { errorCode, type Io } from "../io.ts";
 import type { Log } from "../log.ts";
 
 /** What one pass found and did. */
@@ -238,8 +238,4 @@ function currentFile(path: string): { text: string; mode: number } | null {
   } catch {
     return null;
   }
-}
-
-function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.name : "unknown error");
 }
