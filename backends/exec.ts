@@ -55,11 +55,16 @@ export const createExecBackend: BackendFactory = (options, context) => {
   const timeoutText = config.timeout;
   const timeoutMs = durationMs(config.timeout);
 
+  /** The provider's environment: the children's, with its own `env` on top (a copy only then). */
+  const envForChild = () => (Object.keys(config.env).length === 0 ? context.childEnv : { ...context.childEnv, ...config.env });
+  /** The provider's path: `command` as given, or found on the PATH it runs with. */
+  const executableIn = (env: Readonly<Record<string, string>>) => (isAbsolute(command) ? command : findExecutable(command, env.PATH));
+
   /** Runs the provider once; returns its stdout, or throws if it failed in any way. */
   async function run(target: LookupTarget): Promise<string> {
     const { image } = target;
-    const childEnv = { ...context.childEnv, ...config.env };
-    const executable = isAbsolute(command) ? command : findExecutable(command, childEnv.PATH);
+    const childEnv = envForChild();
+    const executable = executableIn(childEnv);
     if (executable === null) throw new BackendError(`${command} not found on PATH`);
     context.debug(`running ${executable} for ${image}`);
     let result;
@@ -106,7 +111,7 @@ export const createExecBackend: BackendFactory = (options, context) => {
     },
 
     async inspect() {
-      const executable = isAbsolute(command) ? command : findExecutable(command, { ...context.childEnv, ...config.env }.PATH);
+      const executable = executableIn(envForChild());
       const problems: Problem[] = [];
       if (executable === null) {
         problems.push({ severity: "error", message: `${command} is not on PATH`, fix: "give its absolute path as command, or add its directory to PATH" });

@@ -66,7 +66,7 @@ export function createBackends(
   specs: readonly BackendSpec[],
   context: Omit<BackendContext, "childEnv">,
 ): Backend[] {
-  let childEnv: Record<string, string | undefined> | undefined;
+  let childEnv: Record<string, string> | undefined;
   const shared = {
     env: context.env,
     deadline: context.deadline,
@@ -157,10 +157,13 @@ function serviceAccountScope(patterns: unknown, options: Record<string, unknown>
  * DOCKER_AUTH_CONFIG. A credential helper or a chained provider needs PATH, HOME and the like,
  * never another registry's password.
  */
-function withoutOwnSecrets(env: Readonly<Record<string, string | undefined>>, specs: readonly BackendSpec[]) {
+function withoutOwnSecrets(env: Readonly<Record<string, string | undefined>>, specs: readonly BackendSpec[]): Record<string, string> {
   const prefixes = specs
     .filter((spec) => spec.type === "env")
     .map((spec) => (typeof spec.options.prefix === "string" ? spec.options.prefix : DEFAULTS.envPrefix));
   const secret = (name: string) => name === "DOCKER_AUTH_CONFIG" || prefixes.some((prefix) => isCredentialVariable(name, prefix));
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !secret(name)));
+  // Also without unset names: this is the one copy every child's environment is made from.
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && !secret(name)) out[name] = value;
+  return out;
 }

@@ -96,7 +96,7 @@ export interface BackendContext {
    * The environment for a child (a credential helper, a chained provider): `env` without the
    * variables that hold credentials of our own backends (see backends/registry.ts).
    */
-  childEnv: Readonly<Record<string, string | undefined>>;
+  childEnv: Readonly<Record<string, string>>;
   /** The run's deadline: no child may run past it. */
   deadline: Deadline;
   /** A line a chained provider printed on its stderr, passed on prefixed with the backend's name. */

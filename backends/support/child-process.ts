@@ -22,7 +22,7 @@ export class ChildProcessError extends Error {
 
 export interface ChildOptions {
   /** The child's whole environment. */
-  env: Readonly<Record<string, string | undefined>>;
+  env: Readonly<Record<string, string>>;
   stdin: string;
   timeoutMs: number;
   /** The time limit as people write it ("10s"), for messages. */
@@ -72,7 +72,7 @@ export async function runChild(cmd: string[], options: ChildOptions): Promise<Ch
   let child;
   try {
     child = Bun.spawn(cmd, {
-      env: definedOnly(options.env),
+      env: options.env,
       stdin: Buffer.from(options.stdin),
       stdout: "pipe",
       stderr: options.stderr === "ignore" ? "ignore" : "pipe",
@@ -245,12 +245,6 @@ export function findExecutable(program: string, path: string | undefined): strin
     }
   }
   return null;
-}
-
-function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
-  return out;
 }
 
 function startProblem(error: unknown): string {

@@ -61,7 +61,7 @@ export function helperServerUrls(target: { lookupHost: string }): string[] {
 
 export interface RunHelperOptions {
   /** The helper's whole environment (it needs PATH, HOME, GNUPGHOME, D-Bus variables…). */
-  env: Readonly<Record<string, string | undefined>>;
+  env: Readonly<Record<string, string>>;
   /** The time limit, a Go duration ("10s"). */
   timeout: string;
   deadline: Deadline;
