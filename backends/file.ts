@@ -7,10 +7,10 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { DEFAULTS } from "../src/core/defaults.ts";
 import { FileReadError, readOptionalFile } from "../src/core/files.ts";
-import { goDuration, jsonObject, parseJsonAs } from "../src/core/validation.ts";
+import { jsonObject, parseJsonAs } from "../src/core/validation.ts";
 import { annotationOption, annotationScope } from "./support/annotation.ts";
 import { hostCandidates, suffixPatterns } from "./support/host-candidates.ts";
-import { absolutePath, parseOptions } from "./support/options.ts";
+import { absolutePath, cacheDurationOption, parseOptions } from "./support/options.ts";
 import { directoryEntries, fileProblems } from "./support/inspect.ts";
 import { BackendError, inspection, type BackendFactory, type Problem } from "./types.ts";
 
@@ -24,7 +24,7 @@ export const FileOptions = v.strictObject({
 const CredentialFile = jsonObject(v.strictObject({
   username: v.optional(v.string(), ""),
   password: v.optional(v.string(), ""),
-  duration: v.optional(goDuration("non-negative")),
+  duration: cacheDurationOption,
 }));
 
 export const createFileBackend: BackendFactory = (options, context) => {

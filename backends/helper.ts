@@ -6,10 +6,8 @@
 import * as v from "valibot";
 import { askCredentialHelper, helperProblems, helperServerUrl, isValidHelperName } from "./support/credential-helper.ts";
 import { checkMatchImages, requiredMatchImages } from "./support/match-images.ts";
-import { cacheDurationOption, checkTimeout, parseOptions, timeoutOption } from "./support/options.ts";
+import { cacheDurationOption, checkTimeout, nonEmptyString, parseOptions, timeoutOption } from "./support/options.ts";
 import { inspection, type BackendFactory } from "./types.ts";
-
-const nonEmpty = v.pipe(v.string(), v.check((value) => value !== "", "must not be empty"));
 
 export const HelperOptions = v.strictObject({
   helper: v.pipe(
@@ -17,7 +15,7 @@ export const HelperOptions = v.strictObject({
     v.check(isValidHelperName, "must be a helper name (letters, digits, '.', '_', '-'), run as docker-credential-<name>"),
   ),
   matchImages: requiredMatchImages,
-  serverUrl: v.optional(nonEmpty),
+  serverUrl: v.optional(nonEmptyString),
   cacheDuration: cacheDurationOption,
   timeout: timeoutOption,
 });

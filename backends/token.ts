@@ -6,13 +6,11 @@
 // `kubelet-config` emits `cacheType: Token` whenever a token backend is configured.
 import * as v from "valibot";
 import { checkMatchImages, requiredMatchImages } from "./support/match-images.ts";
-import { cacheDurationOption, parseOptions } from "./support/options.ts";
+import { cacheDurationOption, nonEmptyString, parseOptions } from "./support/options.ts";
 import { inspection, type BackendFactory } from "./types.ts";
 
-const nonEmpty = v.pipe(v.string(), v.check((value) => value !== "", "must not be empty"));
-
 export const TokenOptions = v.strictObject({
-  username: nonEmpty,
+  username: nonEmptyString,
   matchImages: requiredMatchImages,
   cacheDuration: cacheDurationOption,
 });

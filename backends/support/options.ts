@@ -15,6 +15,9 @@ export function parseOptions<S extends v.GenericSchema>(schema: S, options: unkn
   return checkAs(schema, options ?? {}, (problem) => new BackendOptionsError(problem));
 }
 
+/** A string option that must say something. */
+export const nonEmptyString = v.pipe(v.string(), v.nonEmpty("must not be empty"));
+
 /** `cacheDuration`: unset means the global default (--cache-duration / defaultCacheDuration). */
 export const cacheDurationOption = v.optional(goDuration("non-negative"));
 
@@ -25,11 +28,7 @@ export const timeoutOption = v.optional(goDuration("positive"), DEFAULTS.childTi
  * A path in a backend's options. It must be absolute: in a config file a relative path would
  * depend on the kubelet's working directory (a path given as a flag is resolved before this).
  */
-export const absolutePath = v.pipe(
-  v.string(),
-  v.check((path) => path !== "", "must not be empty"),
-  v.check((path) => isAbsolute(path), "must be an absolute path"),
-);
+export const absolutePath = v.pipe(nonEmptyString, v.check((path) => isAbsolute(path), "must be an absolute path"));
 
 /**
  * A child's time limit must fit in the run's deadline: a longer one could never be waited for, so
