@@ -70,11 +70,11 @@ export function describeIssue(
   if (unknownKey && known && external) {
     const parent = fieldPath(items.slice(0, -1), known);
     const last = items.at(-1);
-    return `unknown field number ${last ? keyPosition(last) : 0} of ${parent === "" ? "the document" : `field "${parent}"`}`;
+    return `unknown field number ${last ? keyPosition(last) : 0} of ${describeField(parent)}`;
   }
   // The unknown key itself is named (our own files); the keys on the way to it follow the rule.
   const path = unknownKey ? [fieldPath(items.slice(0, -1), known), String(items.at(-1)?.key)].filter(Boolean).join(".") : fieldPath(items, known);
-  const field = path === "" ? "the document" : `field "${path}"`;
+  const field = describeField(path);
   if (unknownKey) return `unknown ${field}`;
   if (issue.kind === "schema" && (issue.path?.at(-1) as { origin?: string } | undefined)?.origin === "key") {
     return `missing ${field}`;
@@ -82,6 +82,11 @@ export function describeIssue(
   if (issue.kind === "schema") return `${field} must be ${article(issue.expected ?? "valid")}`;
   // Validation and transformation actions: the message is one of ours (see each schema).
   return `${field} ${issue.message}`;
+}
+
+/** How messages name a place in a document: `field "auths.<key 2>.auth"`, or "the document". */
+export function describeField(path: string): string {
+  return path === "" ? "the document" : `field "${path}"`;
 }
 
 /** The first issue, described; valibot lists issues in document order. */
