@@ -88,22 +88,21 @@ export function createBackends(
     let backend: Omit<Backend, "name"> | null = null;
     let scope: readonly string[] | undefined;
     const { serviceAccounts, ...backendOptions } = options ?? {};
-    const build = (): Omit<Backend, "name"> => {
+    /** `check()`'s result; an options error names this backend. */
+    const named = <T>(check: () => T): T => {
       try {
-        return BACKENDS[type](backendOptions, own);
+        return check();
       } catch (error) {
         if (error instanceof BackendOptionsError) throw new BackendOptionsError(`backend "${name}": ${error.message}`);
         throw error;
       }
     };
+    const build = () => named(() => BACKENDS[type](backendOptions, own));
     const whenAsked = serviceAccounts === undefined && Object.keys(backendOptions).length === 0 ? BUILT_WHEN_ASKED[type] : undefined;
-    try {
+    named(() => {
       scope = serviceAccountScope(serviceAccounts, backendOptions);
       whenAsked?.(context.deadline);
-    } catch (error) {
-      if (error instanceof BackendOptionsError) throw new BackendOptionsError(`backend "${name}": ${error.message}`);
-      throw error;
-    }
+    });
     if (whenAsked === undefined) backend = build();
     return {
       name,
