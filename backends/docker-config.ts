@@ -28,7 +28,7 @@ import { keyringLookup } from "../src/core/keyring.ts";
 import { isJsonObject } from "../src/core/json.ts";
 import { describeField, jsonObject, parseJsonAs } from "../src/core/validation.ts";
 import { askCredentialHelper, helperProblems, helperServerUrls, isValidHelperName } from "./support/credential-helper.ts";
-import { fileProblems } from "./support/inspect.ts";
+import { pathPermissionProblems } from "./support/inspect.ts";
 import { annotationOption, annotationScope } from "./support/annotation.ts";
 import { absolutePath, cacheDurationOption, checkTimeout, parseOptions, timeoutOption } from "./support/options.ts";
 import {
@@ -301,7 +301,7 @@ export const createDockerConfigBackend: BackendFactory = (options, context) => {
             problems.push({ severity: "error", message: (error as Error).message });
             continue;
           }
-          if (source.path !== undefined) problems.push(...fileProblems(source.path, () => null));
+          if (source.path !== undefined) problems.push(...pathPermissionProblems(source.path));
           for (const key of [...Object.keys(config.auths ?? {}), ...Object.keys(config.credHelpers ?? {})]) {
             const parsed = dockerConfigKey(key);
             if (parsed !== null) registries.add(parsed.registry + parsed.path);

@@ -51,6 +51,11 @@ export function fileProblems(path: string, read: () => unknown): Problem[] {
   } catch (error) {
     return [{ severity: "error", message: (error as Error).message }];
   }
+  return pathPermissionProblems(path);
+}
+
+/** permissionProblems of what is at `path`; none when nothing is there. */
+export function pathPermissionProblems(path: string): Problem[] {
   let stats: Stats;
   try {
     stats = statSync(path);
