@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { readCredentialFile } from "../../backends/file.ts";
 import { BackendError } from "../../backends/types.ts";
 import type { Options } from "../args.ts";
-import { writeFileAtomic } from "../core/atomic.ts";
+import { atomicTempTarget, writeFileAtomic } from "../core/atomic.ts";
 import { DEFAULTS } from "../core/defaults.ts";
 import { canonicalGoDuration, durationMs } from "../core/duration.ts";
 import { errorCode, type Io } from "../io.ts";
@@ -41,8 +41,6 @@ export interface PassResult {
 /** The mode of every copied key, and of the directory holding them. */
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
-/** A temp file of writeFileAtomic (src/core/atomic.ts) that a crash left behind. */
-const LEFTOVER = /^\.[^/]+\.json\.tmp-\d+-[0-9a-z]+$/;
 /** How often a pass reads the Secret again when `..data` moved while it read. */
 const MAX_READS = 10;
 
@@ -130,7 +128,8 @@ export function syncPass(from: string, to: string, log: Log): PassResult {
   }
   for (const name of entries) {
     const path = join(to, name);
-    const leftover = LEFTOVER.test(name);
+    // A temp file of writeFileAtomic for a key that a crash left behind.
+    const leftover = atomicTempTarget(name)?.endsWith(".json") === true;
     if (!leftover && (!name.endsWith(".json") || secret.keys.has(name) || secret.refused.has(name))) continue;
     try {
       // Files and links only: a directory (an annotation scope of the file backend) is never ours.

@@ -6,6 +6,14 @@
 import { chmodSync, closeSync, copyFileSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
+// The temp file beside `name` is `.<name>.tmp-<pid>-<random>`; a crash can leave one behind.
+const TEMP_NAME = /^\.([^/]+)\.tmp-\d+-[0-9a-z]+$/;
+
+/** The name a temp file of this module was to replace, or null when `name` is not one. */
+export function atomicTempTarget(name: string): string | null {
+  return TEMP_NAME.exec(name)?.[1] ?? null;
+}
+
 /** `path` replaced by what `fill` writes into the temp file it is given, with `mode`. */
 function replace(path: string, mode: number, fill: (temp: string) => void): void {
   const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
