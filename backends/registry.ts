@@ -127,7 +127,16 @@ export function createBackends(
 
 /** Whether a configuration needs the pod's identity: some backend is scoped, or is a `token` backend. */
 export function needsServiceAccountIdentity(specs: readonly BackendSpec[]): boolean {
-  return specs.some((spec) => spec.type === "token" || spec.options.serviceAccounts !== undefined);
+  return serviceAccountIdentityReason(specs) !== null;
+}
+
+/** Why a configuration needs the pod's identity (the first backend that does), or null when it does not. */
+export function serviceAccountIdentityReason(specs: readonly BackendSpec[]): string | null {
+  for (const spec of specs) {
+    if (spec.type === "token") return `backend "${spec.name}" is a token backend`;
+    if (spec.options.serviceAccounts !== undefined) return `backend "${spec.name}" has serviceAccounts`;
+  }
+  return null;
 }
 
 export const serviceAccounts = lazySchema(() =>

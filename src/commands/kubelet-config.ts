@@ -5,7 +5,7 @@
 // Exit codes: 0 printed; 2 bad usage, or a configuration the kubelet would refuse (no
 // matchImages can be derived and none was given, tokenAttributes with an apiVersion other than v1).
 import { resolve } from "node:path";
-import { needsServiceAccountIdentity } from "../../backends/registry.ts";
+import { serviceAccountIdentityReason } from "../../backends/registry.ts";
 import type { Inspection } from "../../backends/types.ts";
 import { globalArgs, type Options } from "../args.ts";
 import { DEFAULTS } from "../core/defaults.ts";
@@ -99,10 +99,8 @@ export async function providerConfigFor(
   if (args.length > 0) provider.args = args;
   if (variables.length > 0) provider.env = variables.map((name) => ({ name, value: envPlaceholder(name) }));
 
-  if (needsServiceAccountIdentity(settings.backends)) {
-    const why = settings.backends.map((spec) =>
-      spec.type === "token" ? `backend "${spec.name}" is a token backend` : spec.options.serviceAccounts !== undefined ? `backend "${spec.name}" has serviceAccounts` : null,
-    ).find((reason) => reason !== null);
+  const why = serviceAccountIdentityReason(settings.backends);
+  if (why !== null) {
     if (apiVersion !== TOKEN_API_VERSION) {
       throw new ProviderConfigError(
         `the provider needs tokenAttributes (${why}), which the kubelet accepts only with apiVersion ${TOKEN_API_VERSION}: leave out --api-version or give that one`,
