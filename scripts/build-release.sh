@@ -51,8 +51,6 @@ installed=$("$bun" --version)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# An empty Bun cache: no runtime that something else cached can stand in for a verified one.
-export BUN_INSTALL_CACHE_DIR="$work/bun-cache"
 
 mkdir -p dist
 rm -f dist/SHA256SUMS dist/"$NAME"-linux-*
@@ -63,9 +61,9 @@ for entry in "${TARGETS[@]}"; do
   locked=$(node -p "(require('./package-lock.json').packages['node_modules/$package'] || {}).integrity || ''")
   [ "$locked" = "$integrity" ] || die "$package: package-lock.json has '$locked', this script pins '$integrity'"
 
-  # Fetched into this run's own directory (no tarball from an earlier run) and checked against the
-  # lock file's integrity, which is the pin above (scripts/bun-runtime.ts, shared with npm run image).
-  runtime=$("$bun" scripts/bun-runtime.ts "$package" "$work/$name" "$work/$name/unpacked")
+  # The tarball is kept in dist/runtimes with npm run image's, and checked against the lock file's
+  # integrity (the pin above) at every use (scripts/bun-runtime.ts); bin/bun is unpacked afresh.
+  runtime=$("$bun" scripts/bun-runtime.ts "$package" dist/runtimes "$work/$name")
   got=$(sha256sum "$runtime" | cut -d' ' -f1)
   [ "$got" = "$bin_sha256" ] || die "$package@$BUN_VERSION: bin/bun is $got, pinned $bin_sha256"
 

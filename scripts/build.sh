@@ -36,7 +36,19 @@ fi
 # is loaded with require() or import() (a backend's module, yaml for kubelet-config) is a chunk of
 # its own, read only when loaded; in one bundle every run pays for all of it. No .env or
 # bunfig.toml of the working directory may change what the binary does.
-exec "$root/node_modules/.bin/bun" build "$entry" --compile \
+# Built on a given runtime (--compile-executable-path: a release or image target), Bun gets an
+# empty cache of its own: no runtime that something else cached can stand in for the checked one.
+for arg in ${extra[@]+"${extra[@]}"}; do
+  case $arg in
+    --compile-executable-path|--compile-executable-path=*)
+      BUN_INSTALL_CACHE_DIR=$(mktemp -d)
+      export BUN_INSTALL_CACHE_DIR
+      trap 'rm -rf "$BUN_INSTALL_CACHE_DIR"' EXIT
+      ;;
+  esac
+done
+
+"$root/node_modules/.bin/bun" build "$entry" --compile \
   --minify --bytecode --splitting --format=esm \
   --no-compile-autoload-dotenv --no-compile-autoload-bunfig \
   --define "BUILD_COMMIT=\"$commit\"" \

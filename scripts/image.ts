@@ -10,7 +10,7 @@
 //     --out DIR            the OCI image layout to (re)create            (default dist/image/oci)
 //     --archive FILE       the oci-archive (a tar of the layout); "" none (default dist/image/oci.tar)
 //     --work DIR           compiled binaries, unpacked glibc .debs        (default dist/image/work)
-//     --runtime-cache DIR  the Bun runtimes fetched with npm pack         (default dist/image/runtimes)
+//     --runtime-cache DIR  the Bun runtimes fetched with npm pack         (default dist/runtimes)
 //     --platforms LIST     amd64,arm64                                    (default both)
 //     --binary-amd64 F, --binary-arm64 F   take this executable instead of compiling one
 //     --glibc-deb-amd64 F, --glibc-deb-arm64 F   glibc from a libc6_<version>_<arch>.deb
@@ -29,8 +29,7 @@
 // of one commit on one kind of build host give one digest; another host's glibc gives another.
 import { createHash } from "node:crypto";
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { writeDeploy } from "../deploy/render.ts";
 import { bunRuntime } from "./bun-runtime.ts";
@@ -59,7 +58,7 @@ const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { na
 const outDir = pathOption("out", join(repo, "dist/image/oci"));
 const archivePath = pathOption("archive", join(repo, "dist/image/oci.tar"));
 const workDir = pathOption("work", join(repo, "dist/image/work"));
-const runtimeCache = pathOption("runtime-cache", join(repo, "dist/image/runtimes"));
+const runtimeCache = pathOption("runtime-cache", join(repo, "dist/runtimes"));
 const deployDir = pathOption("deploy", join(repo, "deploy"));
 const level = Number(option("level", "6"));
 const imageName = option("name", `localhost/${pkg.name}`);
@@ -186,18 +185,13 @@ function compile(p: Platform): string {
   const out = join(workDir, p.arch, "generic-credential-provider");
   mkdirSync(dirname(out), { recursive: true });
   const runtime = bunRuntime(repo, p.bunPackage, runtimeCache, join(workDir, p.arch, "runtime"));
-  // An empty Bun cache: no runtime cached elsewhere can stand in for the checked one.
-  const bunCache = mkdtempSync(join(tmpdir(), "gcp-image-bun-cache-"));
-  try {
-    const built = spawnSync(
-      "npm",
-      ["run", "--silent", "build", "--", "--outfile", out, `--target=${p.bunTarget}`, "--compile-executable-path", runtime],
-      { cwd: repo, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, BUN_INSTALL_CACHE_DIR: bunCache } },
-    );
-    if (built.status !== 0) throw new Error(`image: npm run build for ${p.bunTarget} failed`);
-  } finally {
-    rmSync(bunCache, { recursive: true, force: true });
-  }
+  // scripts/build.sh gives Bun an empty cache of its own when it builds on a given runtime.
+  const built = spawnSync(
+    "npm",
+    ["run", "--silent", "build", "--", "--outfile", out, `--target=${p.bunTarget}`, "--compile-executable-path", runtime],
+    { cwd: repo, stdio: ["ignore", "ignore", "inherit"] },
+  );
+  if (built.status !== 0) throw new Error(`image: npm run build for ${p.bunTarget} failed`);
   return out;
 }
 

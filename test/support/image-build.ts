@@ -1,7 +1,8 @@
 // `npm run image` in a test: scripts/image.ts into a temp directory, with an explicit environment
 // (HOME and npm's cache in the temp directory), recording no digest in deploy/. The Bun runtimes it
-// fetches with npm pack are kept where `npm run image` keeps them, dist/image/runtimes (build
-// output, checked against package-lock.json at every use), so a run downloads them once.
+// fetches with npm pack are kept where `npm run image` and `npm run build:release` keep them,
+// dist/runtimes (build output, checked against package-lock.json at every use), so a checkout
+// downloads them once.
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
@@ -30,7 +31,7 @@ export async function buildImage(dir: string, platforms = "amd64,arm64"): Promis
       join(REPO, "node_modules/.bin/bun"),
       join(REPO, "scripts/image.ts"),
       ...["--out", layout, "--archive", archive, "--work", join(dir, "work"), "--platforms", platforms, "--deploy", ""],
-      ...["--runtime-cache", join(REPO, "dist/image/runtimes")],
+      ...["--runtime-cache", join(REPO, "dist/runtimes")],
     ],
     {
       cwd: REPO,
