@@ -1,7 +1,7 @@
 // The configurable chain through the compiled binary: --backends, --config, the env backend with
 // the kubelet's environment, and another provider run by the exec backend.
 import { describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { request, runChecked } from "./support/binary.ts";
 import { echoingProvider } from "./support/fake-provider.ts";
@@ -114,13 +114,8 @@ describe("the global cacheDuration applies to every backend that sets none", () 
     return put("docker.json", { auths: { "registry.example.org": { auth } } });
   }
   function fakeHelper(): string {
-    const bin = join(dir, "bin");
-    mkdirSync(bin, { recursive: true });
-    const script = join(bin, "docker-credential-fake");
-    writeFileSync(script, `#!/bin/sh
-printf '{"Username":"helper-user","Secret":"${SECRET}"}'\n`);
-    chmodSync(script, 0o755);
-    return bin;
+    putScript(dir, "bin/docker-credential-fake", `printf '{"Username":"helper-user","Secret":"${SECRET}"}'`);
+    return join(dir, "bin");
   }
 
   test("--cache-duration for docker-config and helper answers", () => {

@@ -7,7 +7,7 @@ import { closeSync, constants, mkdirSync, openSync, readFileSync, symlinkSync, t
 import { join } from "node:path";
 import { BINARY, request, runChecked } from "./support/binary.ts";
 import { echoingProvider } from "./support/fake-provider.ts";
-import { putScript, scratchDirectory } from "./support/files.ts";
+import { mkfifo, putScript, scratchDirectory } from "./support/files.ts";
 import { kubeletDecode } from "./support/kubelet.ts";
 import { isGone, waitUntilGone } from "./support/processes.ts";
 import { SyslogListener } from "./support/syslog-listener.ts";
@@ -20,11 +20,6 @@ const put = scratchDirectory("gcp-hard-", (created) => (dir = created));
 
 function provider(stdin: string, args: string[], env: Record<string, string> = {}) {
   return runChecked({ stdin, args, env: { PATH, ...env } }, [SECRET]);
-}
-
-function mkfifo(path: string): string {
-  expect(Bun.spawnSync(["mkfifo", path]).exitCode).toBe(0);
-  return path;
 }
 
 const envCreds = (user: string) => ({ CREDENTIAL_PROVIDER_REGISTRY_EXAMPLE_ORG_USERNAME: user, CREDENTIAL_PROVIDER_REGISTRY_EXAMPLE_ORG_PASSWORD: SECRET });

@@ -1,12 +1,11 @@
 // The compiled binary, run as the kubelet runs it: request on stdin, args from the provider
 // config, an explicit environment; stdout decoded by the kubelet's rules.
-import { beforeEach, describe, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { chmodSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import packageJson from "../package.json" with { type: "json" };
 import { API_VERSIONS } from "../src/core/protocol.ts";
-import { put as putFile } from "./support/files.ts";
+import { scratchDirectory } from "./support/files.ts";
 import { BINARY, request, runBinary, runChecked } from "./support/binary.ts";
 import { kubeletCredentialsFor, kubeletDecode } from "./support/kubelet.ts";
 
@@ -16,11 +15,7 @@ const V1 = "credentialprovider.kubelet.k8s.io/v1";
 
 let dir: string;
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "gcp-bin-"));
-});
-
-const put = (name: string, content: unknown) => putFile(dir, name, content);
+const put = scratchDirectory("gcp-bin-", (created) => (dir = created));
 
 /** Runs the binary against `dir`; runChecked gives it a syslog listener and checks it for the secret. */
 function provider(stdin: string, args: string[] = [], env?: Record<string, string>) {
@@ -222,10 +217,10 @@ describe("bad credential files through the binary", () => {
 describe("the compiled binary ignores its working directory", () => {
   test(".env and bunfig.toml in the cwd are not loaded", () => {
     put("registry.example.org.json", { username: "u", password: SECRET });
-    const cwd = mkdtempSync(join(tmpdir(), "gcp-cwd-"));
-    writeFileSync(join(cwd, "evil.ts"), 'process.stdout.write("INJECTED");');
-    writeFileSync(join(cwd, "bunfig.toml"), 'preload = ["./evil.ts"]\n');
-    writeFileSync(join(cwd, ".env"), "BUN_CONFIG_VERBOSE_FETCH=curl\nNODE_OPTIONS=--bad\n");
+    const cwd = join(dir, "cwd");
+    put("cwd/evil.ts", 'process.stdout.write("INJECTED");');
+    put("cwd/bunfig.toml", 'preload = ["./evil.ts"]\n');
+    put("cwd/.env", "BUN_CONFIG_VERBOSE_FETCH=curl\nNODE_OPTIONS=--bad\n");
     const result = runBinary({
       stdin: request("registry.example.org/x"),
       args: ["--backends", "file", "--credroot", dir, "--syslog-socket", ""],

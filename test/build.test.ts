@@ -3,7 +3,7 @@
 // binary `npm test` built from this checkout, and a build of a copy of the sources outside any
 // git checkout.
 import { describe, expect, test } from "bun:test";
-import { cpSync, mkdtempSync, symlinkSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import packageJson from "../package.json" with { type: "json" };
@@ -42,19 +42,23 @@ describe("version", () => {
 
   test("built outside a git checkout, the commit is unknown", () => {
     const copy = mkdtempSync(join(tmpdir(), "gcp-build-"));
-    for (const path of ["src", "backends", "scripts", "package.json"]) cpSync(join(ROOT, path), join(copy, path), { recursive: true });
-    symlinkSync(join(ROOT, "node_modules"), join(copy, "node_modules"));
-    const binary = join(copy, "dist", "gcp");
-    const build = Bun.spawnSync(["bash", join(copy, "scripts", "build.sh"), "--outfile", binary], {
-      cwd: copy,
-      stdout: "pipe",
-      stderr: "pipe",
-      // Stop git's search for a repository at the temp directory, wherever that is.
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", GIT_CEILING_DIRECTORIES: tmpdir() },
-    });
-    expect({ code: build.exitCode, stderr: build.stderr.toString() }).toMatchObject({ code: 0 });
-    const { first, fields } = buildInfo(binary);
-    expect(first).toBe(VERSION_LINE);
-    expect(fields.commit).toBe("unknown");
+    try {
+      for (const path of ["src", "backends", "scripts", "package.json"]) cpSync(join(ROOT, path), join(copy, path), { recursive: true });
+      symlinkSync(join(ROOT, "node_modules"), join(copy, "node_modules"));
+      const binary = join(copy, "dist", "gcp");
+      const build = Bun.spawnSync(["bash", join(copy, "scripts", "build.sh"), "--outfile", binary], {
+        cwd: copy,
+        stdout: "pipe",
+        stderr: "pipe",
+        // Stop git's search for a repository at the temp directory, wherever that is.
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", GIT_CEILING_DIRECTORIES: tmpdir() },
+      });
+      expect({ code: build.exitCode, stderr: build.stderr.toString() }).toMatchObject({ code: 0 });
+      const { first, fields } = buildInfo(binary);
+      expect(first).toBe(VERSION_LINE);
+      expect(fields.commit).toBe("unknown");
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });

@@ -1,9 +1,9 @@
 // run() in-process: the same code path as the binary, with stdin/stdout/stderr as strings.
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs, UsageError } from "../src/args.ts";
+import { scratchDirectory } from "./support/files.ts";
 import { run } from "../src/cli.ts";
 import { VERSION } from "../src/version.ts";
 import { DEFAULTS } from "../src/core/defaults.ts";
@@ -15,11 +15,10 @@ const SECRET = "fake-cli-secret-0000";
 const V1 = "credentialprovider.kubelet.k8s.io/v1";
 let dir: string;
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "gcp-cli-"));
+scratchDirectory("gcp-cli-", (created) => {
+  dir = created;
   writeFileSync(join(dir, "registry.example.org.json"), JSON.stringify({ username: "user", password: SECRET, duration: "0h10m0s" }));
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 async function cli(argv: string[], stdin: string | (() => string)) {
   let stdout = "";

@@ -1,21 +1,18 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BACKEND_TYPES, BACKENDS, BUILT_WHEN_ASKED, createBackends } from "../backends/registry.ts";
 import { BackendOptionsError } from "../backends/types.ts";
 import { lookupTarget, recordingContext, testDeadline } from "./support/context.ts";
 import { parseArgs } from "../src/args.ts";
+import { scratchDirectory } from "./support/files.ts";
 import { ConfigError, readConfigFile, resolveSettings } from "../src/config.ts";
 import { DEFAULTS } from "../src/core/defaults.ts";
 import { run } from "../src/cli.ts";
 
 const EXAMPLES = resolve(import.meta.dir, "../examples/config");
 let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "gcp-config-"));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+scratchDirectory("gcp-config-", (created) => (dir = created));
 
 function configFile(content: unknown): string {
   const path = join(dir, "config.json");

@@ -1,12 +1,15 @@
 // src/environment.ts: variables looked up in an environ file, the whole environment from process.env.
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { processEnvironment } from "../src/environment.ts";
+import { sharedScratchDirectory } from "./support/files.ts";
+
+const dir = sharedScratchDirectory("gcp-environ-");
+let files = 0;
 
 function environFile(entries: string[]): string {
-  const path = join(mkdtempSync(join(tmpdir(), "gcp-environ-")), "environ");
+  const path = join(dir, `environ-${++files}`);
   writeFileSync(path, Buffer.from(`${entries.join("\0")}\0`, "utf8"));
   return path;
 }

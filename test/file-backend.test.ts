@@ -1,20 +1,14 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { BackendError, BackendOptionsError } from "../backends/types.ts";
-import { put as putFile } from "./support/files.ts";
+import { scratchDirectory } from "./support/files.ts";
 import { lookupTarget, makeBackend, recordLookup, recordingContext } from "./support/context.ts";
 
 const SECRET = "fake-secret-do-not-print";
 let dir: string;
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "gcp-file-"));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-const put = (name: string, content: unknown) => putFile(dir, name, content);
+const put = scratchDirectory("gcp-file-", (created) => (dir = created));
 
 async function lookup(image: string) {
   const context = recordingContext();

@@ -1,22 +1,15 @@
 // readOptionalFile (src/core/files.ts) against what a node can hold where a file is expected.
 // A FIFO or /dev/zero used to hang the provider or fill its memory: each must end at once.
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileReadError, readOptionalFile } from "../src/core/files.ts";
+import { mkfifo, scratchDirectory } from "./support/files.ts";
 
 const LIMIT = { bytes: 1024, kind: "test files" };
 let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "gcp-files-"));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-function mkfifo(path: string): void {
-  expect(Bun.spawnSync(["mkfifo", path]).exitCode).toBe(0);
-}
+scratchDirectory("gcp-files-", (created) => (dir = created));
 
 function readError(path: string): string {
   try {

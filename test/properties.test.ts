@@ -4,14 +4,14 @@
 // contains the input.
 import { describe, expect, test } from "bun:test";
 import * as fc from "fast-check";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { hostCandidates } from "../backends/support/host-candidates.ts";
 import { run } from "../src/cli.ts";
 import { InvalidImageError, parseImage } from "../src/core/image.ts";
 import { describeJsonError, parseJson, scanJson } from "../src/core/json.ts";
 import { API_VERSIONS, BadRequestError, parseRequest } from "../src/core/protocol.ts";
+import { sharedScratchDirectory } from "./support/files.ts";
 import { kubeletDecode } from "./support/kubelet.ts";
 
 const RUNS = 2000;
@@ -151,7 +151,7 @@ const exampleImage = fc
   .map(([host, path, suffix]) => `${host}/${path}${suffix}`);
 
 describe("the whole program, in-process", () => {
-  const dir = mkdtempSync(join(tmpdir(), "gcp-props-"));
+  const dir = sharedScratchDirectory("gcp-props-");
   writeFileSync(join(dir, "example.org.json"), JSON.stringify({ username: "u", password: `${CANARY}-password` }));
 
   test("any stdin: exit 0 with an answer the kubelet accepts, or 1 or 2 with nothing on stdout and no secret", async () => {

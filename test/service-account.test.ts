@@ -4,11 +4,8 @@ import { BackendOptionsError } from "../backends/types.ts";
 import { InvalidTokenError, matchesServiceAccount, serviceAccountOf, serviceAccountPattern } from "../src/core/service-account.ts";
 import * as v from "valibot";
 import { lookupTarget, makeBackend, recordingContext } from "./support/context.ts";
-import { put } from "./support/files.ts";
+import { put, sharedScratchDirectory } from "./support/files.ts";
 import { serviceAccountToken, tokenWithPayload } from "./support/tokens.ts";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 
 describe("serviceAccountOf: the identity in a bound token's claims", () => {
   test("a token as the API server issues it", () => {
@@ -57,7 +54,7 @@ describe("serviceAccounts patterns", () => {
 });
 
 describe("scoped backends (backends/registry.ts)", () => {
-  const dir = mkdtempSync(join(tmpdir(), "gcp-sa-"));
+  const dir = sharedScratchDirectory("gcp-sa-");
   put(dir, "registry.example.org.json", { username: "team-a-user", password: "fake-pw" });
   put(dir, "acct-1/registry.example.org.json", { username: "acct-1-user", password: "fake-pw" });
   const identity = (namespace: string) => ({ namespace, name: "default", uid: "u" });

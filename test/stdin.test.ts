@@ -6,7 +6,7 @@ import { closeSync, constants, openSync, readdirSync, readSync, writeSync } from
 import { join } from "node:path";
 import { Deadline } from "../src/core/deadline.ts";
 import { InputError, readCapped } from "../src/stdin.ts";
-import { scratchDirectory } from "./support/files.ts";
+import { mkfifo, scratchDirectory } from "./support/files.ts";
 
 let dir = "";
 const put = scratchDirectory("gcp-stdin-", (path) => (dir = path));
@@ -15,8 +15,7 @@ const openDescriptors = () => readdirSync("/proc/self/fd").length;
 
 /** A FIFO holding `content` with its writer closed, opened for reading: what the kubelet's pipe looks like. */
 function filledPipe(content: string): number {
-  const path = join(dir, "pipe");
-  expect(Bun.spawnSync(["mkfifo", path]).exitCode).toBe(0);
+  const path = mkfifo(join(dir, "pipe"));
   const reader = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   const writer = openSync(path, constants.O_WRONLY);
   writeSync(writer, content);

@@ -9,12 +9,10 @@ import { expect } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { ARGV_LOG_VARIABLE } from "./files.ts";
 import { SyslogListener } from "./syslog-listener.ts";
 
 export const BINARY = resolve(import.meta.dir, "../../dist/generic-credential-provider");
-
-/** Where fake helpers and providers append their argv, when the variable is set. */
-export const ARGV_LOG_VARIABLE = "GCP_TEST_ARGV_LOG";
 
 export interface BinaryResult {
   code: number;

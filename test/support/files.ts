@@ -1,5 +1,5 @@
 // Test files in temp directories.
-import { afterEach, beforeEach } from "bun:test";
+import { afterAll, afterEach, beforeEach, expect } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -12,12 +12,22 @@ export function put(dir: string, name: string, content: unknown): string {
   return path;
 }
 
+/** Where fake helpers and providers append their argv, when the variable is set (runChecked sets it). */
+export const ARGV_LOG_VARIABLE = "GCP_TEST_ARGV_LOG";
+
 /**
  * A /bin/sh script body that first logs its argv to $GCP_TEST_ARGV_LOG when set (runChecked in
  * test/support/binary.ts checks every logged argv for secrets), then runs `body`.
  */
 export function script(body: string): string {
-  return `#!/bin/sh\n[ -n "$GCP_TEST_ARGV_LOG" ] && printf '%s\\n' "$0 $*" >> "$GCP_TEST_ARGV_LOG"\n${body}\n`;
+  const log = `$${ARGV_LOG_VARIABLE}`;
+  return `#!/bin/sh\n[ -n "${log}" ] && printf '%s\\n' "$0 $*" >> "${log}"\n${body}\n`;
+}
+
+/** Makes a FIFO at `path` (mkfifo(1)); returns the path. */
+export function mkfifo(path: string): string {
+  expect(Bun.spawnSync(["mkfifo", path]).exitCode).toBe(0);
+  return path;
 }
 
 /** Writes an executable /bin/sh script (see `script`); returns its path. */
@@ -25,6 +35,13 @@ export function putScript(dir: string, name: string, body: string): string {
   const path = put(dir, name, script(body));
   chmodSync(path, 0o755);
   return path;
+}
+
+/** A temp directory made now, for every test of the calling describe block (or file); removed after them. */
+export function sharedScratchDirectory(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /**
