@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { tarStream } from "../../scripts/image/tar.ts";
 
 export interface OciImage {
   /** The layout directory; `oci:<layout>:<tag>` is its reference for skopeo. */
@@ -13,7 +14,6 @@ export interface OciImage {
   /** The image id a runtime reports (containerd's PullImage image_ref): the config's digest. */
   configDigest: string;
   manifestDigest: string;
-  layerDigest: string;
 }
 
 const sha256 = (data: Uint8Array | string) => `sha256:${createHash("sha256").update(data).digest("hex")}`;
@@ -26,31 +26,6 @@ function goArch(): string {
   return name;
 }
 
-/** A ustar archive of regular files (mode 0644, owner 0:0, mtime 0), in the order given. */
-export function tarArchive(files: { name: string; content: string }[]): Buffer {
-  const blocks: Buffer[] = [];
-  for (const file of files) {
-    const content = Buffer.from(file.content);
-    const header = Buffer.alloc(512);
-    const field = (offset: number, length: number, value: string) => header.write(value, offset, length, "ascii");
-    const octal = (offset: number, length: number, value: number) => field(offset, length, `${value.toString(8).padStart(length - 1, "0")}\0`);
-    field(0, 100, file.name);
-    octal(100, 8, 0o644);
-    octal(108, 8, 0); // uid
-    octal(116, 8, 0); // gid
-    octal(124, 12, content.length);
-    octal(136, 12, 0); // mtime
-    field(148, 8, " ".repeat(8)); // the checksum counts its own field as spaces
-    field(156, 1, "0"); // regular file
-    field(257, 8, "ustar\u000000");
-    const checksum = header.reduce((sum, byte) => sum + byte, 0);
-    field(148, 8, `${checksum.toString(8).padStart(6, "0")}\0 `);
-    blocks.push(header, content, Buffer.alloc((512 - (content.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024)); // two zero blocks end the archive
-  return Buffer.concat(blocks);
-}
-
 /** Writes the image's OCI layout to `dir`. */
 export function buildOciImage(dir: string, tag = "v1"): OciImage {
   const blobs = join(dir, "blobs", "sha256");
@@ -61,7 +36,8 @@ export function buildOciImage(dir: string, tag = "v1"): OciImage {
     return { digest, size: Buffer.byteLength(data) };
   };
 
-  const tar = tarArchive([{ name: "hello.txt", content: "hello from generic-credential-provider's tests\n" }]);
+  // The image build's own tar writer, mtime 0.
+  const tar = Buffer.concat([...tarStream([{ path: "hello.txt", mode: 0o644, data: Buffer.from("hello from generic-credential-provider's tests\n") }], 0)]);
   const layer = blob(gzipSync(tar, { level: 9 }));
   const config = blob(
     JSON.stringify({
@@ -88,5 +64,5 @@ export function buildOciImage(dir: string, tag = "v1"): OciImage {
     }),
   );
   writeFileSync(join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  return { layout: dir, tag, configDigest: config.digest, manifestDigest: manifest.digest, layerDigest: layer.digest };
+  return { layout: dir, tag, configDigest: config.digest, manifestDigest: manifest.digest };
 }
