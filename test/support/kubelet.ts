@@ -31,6 +31,14 @@ export function kubeletChoice(auth: Record<string, { username: string; password:
   return key === undefined ? null : (auth[key]?.username ?? null);
 }
 
+/**
+ * The kubelet's cache keys for an image, in the order getCachedCredentials tries them: the image,
+ * its registry, the global slot.
+ */
+function cacheKeys(image: string): Record<KubeletResponse["cacheKeyType"], string> {
+  return { Image: image, Registry: image.split("/")[0] as string, Global: "<global>" };
+}
+
 /** Where the kubelet caches an answer for an image, and for how long; null: not cached. */
 export function kubeletCacheEntry(
   response: KubeletResponse,
@@ -40,7 +48,7 @@ export function kubeletCacheEntry(
   const duration = response.cacheDuration ?? providerConfig.defaultCacheDuration;
   const nanos = parseGoDuration(duration) ?? 0n;
   if (nanos <= 0n) return null; // "0s" is not cached; a negative expiry is already past
-  const key = { Image: image, Registry: image.split("/")[0] as string, Global: "<global>" }[response.cacheKeyType];
+  const key = cacheKeys(image)[response.cacheKeyType];
   return { key, nanos };
 }
 
@@ -77,7 +85,7 @@ export class KubeletCache {
   /** The username the kubelet pulls `image` with (its first credential), or null for none. */
   pull(image: string, serviceAccount?: PodServiceAccount): string | null {
     const sa = this.serviceAccountKey(serviceAccount);
-    const cached = [image, image.split("/")[0] as string, "<global>"].map((key) => this.entries.get(`${key}|${sa}`)).find(Boolean);
+    const cached = Object.values(cacheKeys(image)).map((key) => this.entries.get(`${key}|${sa}`)).find(Boolean);
     let response = cached;
     if (response === undefined) {
       this.calls.push(image);
