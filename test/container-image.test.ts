@@ -11,7 +11,7 @@ import { request } from "./support/binary.ts";
 import { buildImage, IMAGE_REFERENCE, type BuiltImage } from "./support/image-build.ts";
 import { startPodman, type Podman } from "./support/podman.ts";
 import { requireTool } from "./support/processes.ts";
-import { copyAllAndFetch, startRegistry } from "./support/registry.ts";
+import { copyAllAndFetch, skopeo, startRegistry } from "./support/registry.ts";
 
 const PATH = "/usr/bin:/bin";
 const PASSWORD = "fake-image-test-password-7777";
@@ -47,11 +47,8 @@ const sha256 = (data: Buffer | string) => `sha256:${createHash("sha256").update(
 const blob = (digest: string) => readFileSync(join(first.layout, "blobs/sha256", digest.slice("sha256:".length)));
 const json = (digest: string) => JSON.parse(blob(digest).toString("utf8"));
 
-function skopeo(args: string[]): string {
-  const result = Bun.spawnSync([requireTool("skopeo", PATH), ...args], { env: { PATH, HOME: dir }, stdout: "pipe", stderr: "pipe" });
-  if (result.exitCode !== 0) throw new Error(`skopeo ${args.join(" ")} failed: ${result.stderr.toString()}`);
-  return result.stdout.toString();
-}
+
+const skopeoText = (args: string[]) => skopeo(dir, args).toString();
 
 const listings = new Map<string, string[]>();
 /** The layer of a manifest as `tar -tv` lists it: "mode owner/group size date time path". */
@@ -123,16 +120,16 @@ describe("the image layout", () => {
 
 describe("skopeo", () => {
   test("inspects the layout: the index's digest, the entrypoint", () => {
-    expect(JSON.parse(skopeo(["inspect", `oci:${first.layout}:${IMAGE_REFERENCE}`])).Digest).toBe(first.digest);
-    expect(sha256(skopeo(["inspect", "--raw", `oci:${first.layout}:${IMAGE_REFERENCE}`]))).toBe(first.digest);
-    const config = JSON.parse(skopeo(["inspect", "--config", `oci:${first.layout}:${IMAGE_REFERENCE}`]));
+    expect(JSON.parse(skopeoText(["inspect", `oci:${first.layout}:${IMAGE_REFERENCE}`])).Digest).toBe(first.digest);
+    expect(sha256(skopeoText(["inspect", "--raw", `oci:${first.layout}:${IMAGE_REFERENCE}`]))).toBe(first.digest);
+    const config = JSON.parse(skopeoText(["inspect", "--config", `oci:${first.layout}:${IMAGE_REFERENCE}`]));
     expect(config.config.Entrypoint).toEqual(["/usr/local/bin/generic-credential-provider"]);
     expect(config.architecture).toBe("amd64");
   });
 
   test("inspects the oci-archive, each platform", () => {
-    expect(JSON.parse(skopeo(["inspect", `oci-archive:${first.archive}`])).Architecture).toBe("amd64");
-    expect(JSON.parse(skopeo(["--override-arch", "arm64", "inspect", `oci-archive:${first.archive}`])).Architecture).toBe("arm64");
+    expect(JSON.parse(skopeoText(["inspect", `oci-archive:${first.archive}`])).Architecture).toBe("amd64");
+    expect(JSON.parse(skopeoText(["--override-arch", "arm64", "inspect", `oci-archive:${first.archive}`])).Architecture).toBe("arm64");
   });
 
   test("copy --all to a docker-registry on 127.0.0.1: the registry serves the index under the same digest", async () => {

@@ -89,40 +89,45 @@ function skopeoTls(registry: Registry, option: "" | "dest-"): string[] {
   return registry.tls ? [`--${option}cert-dir`, registry.tls.caDir] : [`--${option}tls-verify=false`];
 }
 
-function skopeo(registry: Registry, args: string[], stdin = ""): void {
+/** Runs skopeo with `home` as HOME (where it keeps its state); its stdout. */
+export function skopeo(home: string, args: string[], stdin = ""): Buffer {
   const result = Bun.spawnSync([requireTool("skopeo", PATH), ...args], {
     stdin: Buffer.from(stdin),
-    env: { PATH, HOME: registry.dir },
+    env: { PATH, HOME: home },
     stderr: "pipe",
     stdout: "pipe",
   });
-  if (result.exitCode !== 0) throw new Error(`skopeo ${args[0]} failed: ${result.stderr.toString()}`);
+  if (result.exitCode !== 0) throw new Error(`skopeo ${args.join(" ")} failed: ${result.stderr.toString()}`);
+  return result.stdout;
 }
 
 /** Logs in with skopeo (containers/image), which writes the auth file the way podman does. */
 export function skopeoLogin(registry: Registry, username: string, password: string, authFile: string): void {
-  skopeo(registry, ["login", ...skopeoTls(registry, ""), "--authfile", authFile, "--username", username, "--password-stdin", registry.host], password);
+  skopeo(registry.dir, ["login", ...skopeoTls(registry, ""), "--authfile", authFile, "--username", username, "--password-stdin", registry.host], password);
 }
 
-/** Pushes an OCI layout's image to registry/repository:tag with skopeo copy; the password never goes on a command line. */
-export function pushImage(registry: Registry, username: string, password: string, image: OciImage, repository: string): void {
-  const authFile = join(registry.dir, "push-auth.json");
+/** `use` runs logged in through an auth file of its own, so the password never goes on a command line. */
+function withLogin<T>(registry: Registry, username: string, password: string, use: (authFile: string) => T): T {
+  const authFile = join(registry.dir, "skopeo-auth.json");
   skopeoLogin(registry, username, password, authFile);
+  try {
+    return use(authFile);
+  } finally {
+    rmSync(authFile, { force: true });
+  }
+}
+
+/** `skopeo copy [options] SOURCE docker://registry/DESTINATION`. */
+function copyTo(registry: Registry, authFile: string, source: string, destination: string, options: string[] = []): void {
   // skopeo copies only what a signature policy allows; this one, not /etc/containers/policy.json.
   const policy = join(registry.dir, "policy.json");
   writeFileSync(policy, JSON.stringify({ default: [{ type: "insecureAcceptAnything" }] }));
-  skopeo(registry, [
-    "copy",
-    "--quiet",
-    "--policy",
-    policy,
-    "--dest-authfile",
-    authFile,
-    ...skopeoTls(registry, "dest-"),
-    `oci:${image.layout}:${image.tag}`,
-    `docker://${registry.host}/${repository}:${image.tag}`,
-  ]);
-  rmSync(authFile);
+  skopeo(registry.dir, ["copy", "--quiet", ...options, "--policy", policy, "--dest-authfile", authFile, ...skopeoTls(registry, "dest-"), source, `docker://${registry.host}/${destination}`]);
+}
+
+/** Pushes an OCI layout's image to registry/repository:tag with skopeo copy. */
+export function pushImage(registry: Registry, username: string, password: string, image: OciImage, repository: string): void {
+  withLogin(registry, username, password, (authFile) => copyTo(registry, authFile, `oci:${image.layout}:${image.tag}`, `${repository}:${image.tag}`));
 }
 
 /** Whether the registry accepts these credentials (GET /v2/ with basic auth). */
@@ -136,23 +141,11 @@ export async function registryAccepts(registry: Registry, username: string, pass
 
 /**
  * `skopeo copy --all SOURCE docker://registry/DESTINATION` (every platform of an image index, its
- * digests kept) and then the manifest the registry serves for it, raw; logged in through an auth
- * file, so the password never goes on a command line.
+ * digests kept) and then the manifest the registry serves for it, raw.
  */
 export function copyAllAndFetch(registry: Registry, username: string, password: string, source: string, destination: string): Buffer {
-  const authFile = join(registry.dir, "copy-auth.json");
-  skopeoLogin(registry, username, password, authFile);
-  const policy = join(registry.dir, "policy.json");
-  writeFileSync(policy, JSON.stringify({ default: [{ type: "insecureAcceptAnything" }] }));
-  try {
-    skopeo(registry, ["copy", "--quiet", "--all", "--policy", policy, "--dest-authfile", authFile, ...skopeoTls(registry, "dest-"), source, `docker://${registry.host}/${destination}`]);
-    const result = Bun.spawnSync(
-      [requireTool("skopeo", PATH), "inspect", "--raw", "--authfile", authFile, ...skopeoTls(registry, ""), `docker://${registry.host}/${destination}`],
-      { env: { PATH, HOME: registry.dir }, stdout: "pipe", stderr: "pipe" },
-    );
-    if (result.exitCode !== 0) throw new Error(`skopeo inspect failed: ${result.stderr.toString()}`);
-    return result.stdout;
-  } finally {
-    rmSync(authFile, { force: true });
-  }
+  return withLogin(registry, username, password, (authFile) => {
+    copyTo(registry, authFile, source, destination, ["--all"]);
+    return skopeo(registry.dir, ["inspect", "--raw", "--authfile", authFile, ...skopeoTls(registry, ""), `docker://${registry.host}/${destination}`]);
+  });
 }
