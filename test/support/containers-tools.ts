@@ -25,36 +25,39 @@ export interface ContainersTools {
   skopeoAccount(registry: Registry, repository: string, env: Record<string, string>): Promise<string | null>;
 }
 
-/** The tools, with their configuration in `dir`; `wrap` runs them (in a private mount namespace). */
-export function containersTools(dir: string, wrap: string[] = []): ContainersTools {
-  const etc = join(dir, "containers-etc");
-  const state = join(dir, "containers-state");
+/**
+ * podman's and skopeo's configuration as files of our own in `etc` (containers.conf from
+ * `containersConf`, vfs storage under `state`, no search registries and no short names: nothing
+ * else in /etc/containers is needed); the variables that point them there, and TMPDIR.
+ */
+export function containersConfiguration(etc: string, state: string, containersConf: string[]): Record<string, string> {
   mkdirSync(etc, { recursive: true });
   mkdirSync(join(state, "tmp"), { recursive: true });
-  // No search registries and no short names: nothing else in /etc/containers is needed.
-  writeFileSync(join(etc, "registries.conf"), 'unqualified-search-registries = []\nshort-name-mode = "disabled"\n');
+  writeFileSync(join(etc, "containers.conf"), `${containersConf.join("\n")}\n`);
   writeFileSync(join(etc, "storage.conf"), `[storage]\ndriver = "vfs"\ngraphroot = "${state}/root"\nrunroot = "${state}/run"\n`);
-  // podman 4 creates a lock in /etc/cni/net.d for any command unless its network directory is elsewhere.
-  writeFileSync(
-    join(etc, "containers.conf"),
-    [
-      "[engine]",
-      'events_logger = "none"',
-      `tmp_dir = "${state}/libpod-tmp"`,
-      `volume_path = "${state}/volumes"`,
-      `static_dir = "${state}/libpod"`,
-      "[network]",
-      `network_config_dir = "${state}/cni"`,
-      "",
-    ].join("\n"),
-  );
-  const env = {
-    PATH,
+  writeFileSync(join(etc, "registries.conf"), 'unqualified-search-registries = []\nshort-name-mode = "disabled"\n');
+  return {
     TMPDIR: join(state, "tmp"),
     CONTAINERS_CONF: join(etc, "containers.conf"),
     CONTAINERS_STORAGE_CONF: join(etc, "storage.conf"),
     CONTAINERS_REGISTRIES_CONF: join(etc, "registries.conf"),
   };
+}
+
+/** The tools, with their configuration in `dir`; `wrap` runs them (in a private mount namespace). */
+export function containersTools(dir: string, wrap: string[] = []): ContainersTools {
+  const etc = join(dir, "containers-etc");
+  const state = join(dir, "containers-state");
+  // podman 4 creates a lock in /etc/cni/net.d for any command unless its network directory is elsewhere.
+  const env = { PATH, ...containersConfiguration(etc, state, [
+    "[engine]",
+    'events_logger = "none"',
+    `tmp_dir = "${state}/libpod-tmp"`,
+    `volume_path = "${state}/volumes"`,
+    `static_dir = "${state}/libpod"`,
+    "[network]",
+    `network_config_dir = "${state}/cni"`,
+  ]) };
   const run = (tool: string, args: string[], extra: Record<string, string>, stdin = "") => {
     const result = Bun.spawnSync([...wrap, requireTool(tool, PATH), ...args], {
       stdin: Buffer.from(stdin),

@@ -9,9 +9,10 @@
 // default nofile 1048576 fails with "error setting rlimit"); vfs storage; an events log in a file
 // (without events podman waits 20 s for each container's exit). And no static_dir setting: with one
 // in a temp directory podman 4.3 also waits those 20 s.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { containersConfiguration } from "./containers-tools.ts";
 import { requireTool } from "./processes.ts";
 import { startPrivateMounts, type PrivateMounts } from "./private-mounts.ts";
 
@@ -37,11 +38,9 @@ export async function startPodman(): Promise<Podman> {
     mounts = await startPrivateMounts(["/var/lib/containers", "/var/tmp"]);
     const etc = join(dir, "etc");
     const state = join(dir, "state");
-    mkdirSync(etc);
-    mkdirSync(join(state, "tmp"), { recursive: true });
-    writeFileSync(
-      join(etc, "containers.conf"),
-      [
+    const env = {
+      PATH,
+      ...containersConfiguration(etc, state, [
         "[containers]",
         'netns = "none"',
         'log_driver = "k8s-file"',
@@ -54,21 +53,11 @@ export async function startPodman(): Promise<Podman> {
         `tmp_dir = "${state}/libpod-tmp"`,
         "[network]",
         `network_config_dir = "${state}/cni"`,
-        "",
-      ].join("\n"),
-    );
-    writeFileSync(join(etc, "storage.conf"), `[storage]\ndriver = "vfs"\ngraphroot = "${state}/root"\nrunroot = "${state}/run"\n`);
-    writeFileSync(join(etc, "registries.conf"), 'unqualified-search-registries = []\nshort-name-mode = "disabled"\n');
+      ]),
+      HOME: join(state, "home"),
+    };
     const policy = join(etc, "policy.json");
     writeFileSync(policy, JSON.stringify({ default: [{ type: "insecureAcceptAnything" }] }));
-    const env = {
-      PATH,
-      HOME: join(state, "home"),
-      TMPDIR: join(state, "tmp"),
-      CONTAINERS_CONF: join(etc, "containers.conf"),
-      CONTAINERS_STORAGE_CONF: join(etc, "storage.conf"),
-      CONTAINERS_REGISTRIES_CONF: join(etc, "registries.conf"),
-    };
     const podman = requireTool("podman", PATH);
     requireTool("runc", PATH);
     const wrap = mounts.wrap;
