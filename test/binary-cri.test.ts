@@ -184,7 +184,7 @@ describe("two teams on one registry, each pulling with its own account (service-
     test(`${team}'s pod pulls with ${team}'s account, and the registry sees that account`, async () => {
       await containerd.cri.removeImage(reference);
       const token = serviceAccountToken({ namespace: team, name: "default" });
-      const stdin = JSON.stringify({ apiVersion: V1, kind: "CredentialProviderRequest", image: `${registry.host}/${REPOSITORY}`, serviceAccountToken: token, serviceAccountAnnotations: {} });
+      const stdin = request(`${registry.host}/${REPOSITORY}`, V1, { serviceAccountToken: token, serviceAccountAnnotations: {} });
       const { code, stdout } = runChecked({ stdin, args: [...args, "--syslog-socket", ""], env: { PATH } }, [token, ...Object.values(TEAM_PASSWORD)]);
       expect(code).toBe(0);
       const response = kubeletDecode(stdout, V1);

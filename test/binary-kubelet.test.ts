@@ -133,7 +133,7 @@ describe("a chained provider's answer, as the kubelet would take it", () => {
     const annotations = { "example.org/team": "team-a", "a.example.org/z": `ü "quoted"` };
     const child = echoingProvider(dir, { cacheKeyType: "Registry", auth: { "registry.example.org": { username: "u", password: SECRET } } });
     const config = put("config.json", { backends: [{ type: "exec", command: child, args: ["--flag"] }] });
-    const stdin = JSON.stringify({ apiVersion: V1, kind: "CredentialProviderRequest", image: "registry.example.org/app", serviceAccountToken: token, serviceAccountAnnotations: annotations });
+    const stdin = request("registry.example.org/app", V1, { serviceAccountToken: token, serviceAccountAnnotations: annotations });
     // runChecked checks stderr, syslog and the child's logged argv for the token.
     const result = runChecked({ stdin, args: ["--config", config, "--debug"], env: { PATH } }, [SECRET, token]);
     expect(result.code).toBe(0);
@@ -148,7 +148,7 @@ describe("a chained provider's answer, as the kubelet would take it", () => {
     const token = "fake-sa-token-7373";
     const child = echoingProvider(dir, { cacheKeyType: "Registry", auth: { "registry.example.org": { username: "u", password: SECRET } } });
     const config = put("config.json", { backends: [{ type: "exec", command: child, apiVersion: "credentialprovider.kubelet.k8s.io/v1beta1" }] });
-    const stdin = JSON.stringify({ apiVersion: V1, kind: "CredentialProviderRequest", image: "registry.example.org/app", serviceAccountToken: token });
+    const stdin = request("registry.example.org/app", V1, { serviceAccountToken: token });
     const { code, stderr } = provider(stdin, ["--config", config, "--debug"], {}, [SECRET, token]);
     expect(code).toBe(0);
     expect(readFileSync(join(dir, "request.json"), "utf8")).not.toContain(token);

@@ -3,7 +3,7 @@
 // the service account's annotations.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { runChecked } from "./support/binary.ts";
+import { request, runChecked } from "./support/binary.ts";
 import { scratchDirectory } from "./support/files.ts";
 import { KubeletCache, kubeletCredentialsFor, kubeletDecode, type PodServiceAccount } from "./support/kubelet.ts";
 import { serviceAccountToken, tokenWithPayload } from "./support/tokens.ts";
@@ -21,12 +21,7 @@ function pod(namespace: string, annotations: Record<string, string> = {}): PodSe
 }
 
 function requestFor(image: string, sa?: PodServiceAccount): string {
-  const request: Record<string, unknown> = { apiVersion: V1, kind: "CredentialProviderRequest", image };
-  if (sa) {
-    request.serviceAccountToken = sa.token;
-    request.serviceAccountAnnotations = sa.annotations;
-  }
-  return JSON.stringify(request);
+  return request(image, V1, sa ? { serviceAccountToken: sa.token, serviceAccountAnnotations: sa.annotations } : {});
 }
 
 /** Two teams, each with its own account; team-a also has several accounts chosen by annotation; a node-wide default. */
@@ -92,7 +87,7 @@ describe("credentials per service account", () => {
   test("a malformed or non-JWT token is a bad request that quotes nothing", () => {
     const args = twoTeams();
     for (const token of ["not-a-jwt-SECRETPART", tokenWithPayload({ sub: "SECRETPART" }), "a.b.c"]) {
-      const result = runChecked({ stdin: JSON.stringify({ apiVersion: V1, kind: "CredentialProviderRequest", image: "registry.example.org/app", serviceAccountToken: token }), args, env: { PATH } }, [SECRET, token, "SECRETPART"]);
+      const result = runChecked({ stdin: request("registry.example.org/app", V1, { serviceAccountToken: token }), args, env: { PATH } }, [SECRET, token, "SECRETPART"]);
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/^generic-credential-provider: error: request field "serviceAccountToken" (is not a JWT|has claims that are not a service account's)/m);
     }
@@ -101,7 +96,7 @@ describe("credentials per service account", () => {
   test("without scoped or token backends the token is never inspected (a non-JWT passes)", () => {
     put("default/registry.example.org.json", { username: "node-default", password: SECRET });
     const result = runChecked(
-      { stdin: JSON.stringify({ apiVersion: V1, kind: "CredentialProviderRequest", image: "registry.example.org/app", serviceAccountToken: "opaque-token-1234" }), args: ["--backends", "file", "--credroot", join(dir, "default")], env: { PATH } },
+      { stdin: request("registry.example.org/app", V1, { serviceAccountToken: "opaque-token-1234" }), args: ["--backends", "file", "--credroot", join(dir, "default")], env: { PATH } },
       [SECRET, "opaque-token-1234"],
     );
     expect(result.code).toBe(0);

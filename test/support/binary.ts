@@ -83,6 +83,13 @@ export function runChecked(options: BinaryRun, secrets: readonly string[], { rep
   }
 }
 
-export function request(image: string, apiVersion = "credentialprovider.kubelet.k8s.io/v1"): string {
-  return JSON.stringify({ apiVersion, kind: "CredentialProviderRequest", image });
+/** What the pod's service account adds to a request in the kubelet's service-account token mode. */
+export interface RequestServiceAccount {
+  serviceAccountToken?: string;
+  serviceAccountAnnotations?: Record<string, string>;
+}
+
+/** A CredentialProviderRequest as the kubelet writes it. */
+export function request(image: string, apiVersion = "credentialprovider.kubelet.k8s.io/v1", serviceAccount: RequestServiceAccount = {}): string {
+  return JSON.stringify({ apiVersion, kind: "CredentialProviderRequest", image, ...serviceAccount });
 }
