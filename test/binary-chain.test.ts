@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { request, runChecked } from "./support/binary.ts";
 import { echoingProvider } from "./support/fake-provider.ts";
-import { putScript, scratchDirectory } from "./support/files.ts";
+import { dockerLogin, putScript, scratchDirectory } from "./support/files.ts";
 import { kubeletCredentialsFor, kubeletDecode } from "./support/kubelet.ts";
 
 const SECRET = "fake-chain-secret-5555";
@@ -110,8 +110,7 @@ describe("config file through the binary", () => {
 describe("the global cacheDuration applies to every backend that sets none", () => {
   // docker-config and helper once defaulted their own cacheDuration to 5m, hiding these settings.
   function dockerConfig(): string {
-    const auth = Buffer.from(`dc-user:${SECRET}`).toString("base64");
-    return put("docker.json", { auths: { "registry.example.org": { auth } } });
+    return put("docker.json", { auths: { "registry.example.org": dockerLogin("dc-user", SECRET) } });
   }
   function fakeHelper(): string {
     putScript(dir, "bin/docker-credential-fake", `printf '{"Username":"helper-user","Secret":"${SECRET}"}'`);

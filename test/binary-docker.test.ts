@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { scratchDirectory } from "./support/files.ts";
+import { dockerLogin, scratchDirectory } from "./support/files.ts";
 import { request, runChecked } from "./support/binary.ts";
 import { kubeletCredentialsFor, kubeletDecode } from "./support/kubelet.ts";
 import { createPassStore, type PassStore } from "./support/pass-store.ts";
@@ -20,7 +20,7 @@ function provider(stdin: string, args: string[], env: Record<string, string> = {
   return runChecked({ stdin, args: ["--syslog-socket", "", ...args], env: { PATH, ...env } }, secrets);
 }
 
-const auth = (user: string, password: string) => ({ auth: Buffer.from(`${user}:${password}`).toString("base64") });
+const auth = dockerLogin;
 
 describe("a real registry and a real client's auth file", () => {
   const USER = "registry-user";

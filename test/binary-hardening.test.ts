@@ -7,7 +7,7 @@ import { closeSync, constants, mkdirSync, openSync, readFileSync, symlinkSync, t
 import { join } from "node:path";
 import { BINARY, request, runChecked } from "./support/binary.ts";
 import { echoingProvider } from "./support/fake-provider.ts";
-import { mkfifo, putScript, scratchDirectory } from "./support/files.ts";
+import { dockerLogin, mkfifo, putScript, scratchDirectory } from "./support/files.ts";
 import { kubeletDecode } from "./support/kubelet.ts";
 import { isGone, waitUntilGone } from "./support/processes.ts";
 import { SyslogListener } from "./support/syslog-listener.ts";
@@ -23,7 +23,7 @@ function provider(stdin: string, args: string[], env: Record<string, string> = {
 }
 
 const envCreds = (user: string) => ({ CREDENTIAL_PROVIDER_REGISTRY_EXAMPLE_ORG_USERNAME: user, CREDENTIAL_PROVIDER_REGISTRY_EXAMPLE_ORG_PASSWORD: SECRET });
-const auth = (user: string) => ({ auth: Buffer.from(`${user}:${SECRET}`).toString("base64") });
+const auth = (user: string) => dockerLogin(user, SECRET);
 
 describe("files that would hang the provider or fill its memory", () => {
   const cases: [string, (path: string) => void, RegExp][] = [

@@ -7,7 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { credentialProviderConfigProblems, type CredentialProviderConfig, type CredentialProvider } from "../src/core/kubelet-config.ts";
 import { urlsMatch } from "../src/core/match.ts";
 import { request, runBinary, runChecked } from "./support/binary.ts";
-import { scratchDirectory } from "./support/files.ts";
+import { dockerLogin, scratchDirectory } from "./support/files.ts";
 import { kubeletDecode } from "./support/kubelet.ts";
 
 const V1 = "credentialprovider.kubelet.k8s.io/v1";
@@ -92,9 +92,9 @@ describe("kubelet-config: a file backend", () => {
 
 describe("kubelet-config: other backends", () => {
   test("docker-config keys: registries as hosts, with their ports and namespaces", () => {
-    const auth = Buffer.from(`user:${SECRET}`).toString("base64");
+    const login = dockerLogin("user", SECRET);
     const file = put("docker/config.json", {
-      auths: { "registry.example.org:5000": { auth }, "https://index.docker.io/v1/": { auth }, "ghcr.io/team": { auth }, "Quay.IO": { auth } },
+      auths: { "registry.example.org:5000": login, "https://index.docker.io/v1/": login, "ghcr.io/team": login, "Quay.IO": login },
     });
     const { provider } = kubeletConfig(["--backends", "docker-config", "--docker-config", "docker/config.json"]);
     expect(provider?.matchImages).toEqual(["docker.io", "ghcr.io/team", "quay.io", "registry.example.org:5000"]);

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { request, runChecked } from "./support/binary.ts";
 import { echoingProvider } from "./support/fake-provider.ts";
-import { putScript, scratchDirectory } from "./support/files.ts";
+import { dockerLogin, putScript, scratchDirectory } from "./support/files.ts";
 import { KubeletCache, kubeletCredentialsFor, kubeletDecode } from "./support/kubelet.ts";
 
 const V1 = "credentialprovider.kubelet.k8s.io/v1";
@@ -66,7 +66,7 @@ describe("cache scope: an answer for part of a registry is cached for the image 
   });
 
   test("a docker config with namespace keys only falls through to the file backend", () => {
-    const docker = put("docker.json", { auths: { "registry.example.org/team": { auth: Buffer.from(`ns-user:${SECRET}`).toString("base64") } } });
+    const docker = put("docker.json", { auths: { "registry.example.org/team": dockerLogin("ns-user", SECRET) } });
     put("creds/registry.example.org.json", { username: "file-user", password: SECRET });
     const args = ["--backends", "docker-config,file", "--docker-config", docker, "--credroot", join(dir, "creds")];
     const other = kubeletDecode(provider(request("registry.example.org/other/app"), args).stdout, V1);

@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { request, runChecked } from "./support/binary.ts";
-import { scratchDirectory } from "./support/files.ts";
+import { dockerLogin, scratchDirectory } from "./support/files.ts";
 import { KubeletCache, kubeletCredentialsFor, kubeletDecode, type PodServiceAccount } from "./support/kubelet.ts";
 import { serviceAccountToken, tokenWithPayload } from "./support/tokens.ts";
 
@@ -112,7 +112,7 @@ describe("credentials per service account", () => {
 
 describe("docker-config: annotation-selected files", () => {
   test("<dir>/<value>/config.json beside each configured file; DOCKER_AUTH_CONFIG not read; needs files", () => {
-    const login = (user: string) => ({ auths: { "registry.example.org": { auth: Buffer.from(`${user}:${SECRET}`).toString("base64") } } });
+    const login = (user: string) => ({ auths: { "registry.example.org": dockerLogin(user, SECRET) } });
     put("docker/ci/config.json", login("docker-ci"));
     put("docker/config.json", login("docker-node"));
     const config = put("config.json", {

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BINARY, request } from "./support/binary.ts";
-import { put } from "./support/files.ts";
+import { dockerLogin, put } from "./support/files.ts";
 import { kubeletCredentialsFor, kubeletDecode } from "./support/kubelet.ts";
 import { createPassStore, type PassStore } from "./support/pass-store.ts";
 
@@ -47,7 +47,7 @@ describe("load", () => {
     const credroot = join(dir, "creds");
     for (let i = 0; i < 20; i++) put(credroot, `file${i}.example.org.json`, { username: `file-user-${i}`, password: SECRET });
     const auths: Record<string, { auth: string }> = {};
-    for (let i = 0; i < 10_000; i++) auths[`registry${i}.example.com`] = { auth: Buffer.from(`docker-user-${i}:${SECRET}`).toString("base64") };
+    for (let i = 0; i < 10_000; i++) auths[`registry${i}.example.com`] = dockerLogin(`docker-user-${i}`, SECRET);
     const dockerConfig = put(dir, "config.json", { auths, credHelpers: { "helper.example.org": "pass" } });
     const config = put(dir, "provider.json", {
       backends: [{ type: "file", dir: credroot }, { type: "env" }, { type: "docker-config", files: [dockerConfig] }],

@@ -24,6 +24,11 @@ export function script(body: string): string {
   return `#!/bin/sh\n[ -n "${log}" ] && printf '%s\\n' "$0 $*" >> "${log}"\n${body}\n`;
 }
 
+/** A docker config `auths` entry as `docker login` writes it: {"auth": base64("user:password")}. */
+export function dockerLogin(user: string, password: string): { auth: string } {
+  return { auth: Buffer.from(`${user}:${password}`).toString("base64") };
+}
+
 /** Makes a FIFO at `path` (mkfifo(1)); returns the path. */
 export function mkfifo(path: string): string {
   expect(Bun.spawnSync(["mkfifo", path]).exitCode).toBe(0);
