@@ -2,8 +2,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BackendError, BackendOptionsError, isHit, type LookupTarget } from "../backends/types.ts";
-import { lookupTarget, makeBackend, recordingContext } from "./support/context.ts";
+import { BackendError, BackendOptionsError, type LookupTarget } from "../backends/types.ts";
+import { lookupTarget, makeBackend, recordingContext, recordLookup } from "./support/context.ts";
 import { echoingProvider as writeEchoingProvider, fakeProvider as writeFakeProvider } from "./support/fake-provider.ts";
 import { lookupChain } from "../src/chain.ts";
 import { API_VERSIONS } from "../src/core/protocol.ts";
@@ -42,7 +42,10 @@ function echoingProvider(response: Record<string, unknown>): { dir: string; path
   return { dir, path: writeEchoingProvider(dir, response) };
 }
 
-/** Runs one lookup; returns the hit (null for a miss, `partial` for a partial one) or the error, and every message produced. */
+/**
+ * Runs one lookup (recordLookup: the secret is in no message and no error); returns the hit (null
+ * for a miss, `partial` for a partial one) or the error, and every message produced, the error's last.
+ */
 async function lookup(
   options: Record<string, unknown>,
   image: string,
@@ -50,15 +53,9 @@ async function lookup(
   serviceAccount: LookupTarget["serviceAccount"] = {},
 ) {
   const context = recordingContext(env ?? { PATH: SYSTEM_PATH });
-  const { messages } = context;
-  const backend = makeBackend("exec", "exec", options, context);
-  try {
-    const answer = await backend.lookup(lookupTarget(image, serviceAccount));
-    return { hit: isHit(answer) ? answer : null, partial: answer?.partial, error: null, messages };
-  } catch (error) {
-    if (error instanceof Error) messages.push(error.message);
-    return { hit: null, partial: undefined, error, messages };
-  }
+  const result = await recordLookup(makeBackend("exec", "exec", options, context), context, image, SECRET, serviceAccount);
+  if (result.error !== null) result.messages.push(result.error.message);
+  return result;
 }
 
 /** One lookup through the chain (src/chain.ts), which applies the kubelet's rules to the answer. */

@@ -50,10 +50,11 @@ export async function recordLookup(
   context: { messages: string[] },
   image: string,
   secret: string,
+  serviceAccount: LookupTarget["serviceAccount"] = {},
 ): Promise<{ hit: Hit | null; partial: string | undefined; error: Error | null; messages: string[] }> {
   let result: { hit: Hit | null; partial: string | undefined; error: Error | null };
   try {
-    const answer = await backend.lookup(lookupTarget(image));
+    const answer = await backend.lookup(lookupTarget(image, serviceAccount));
     result = isHit(answer) ? { hit: answer, partial: answer.partial, error: null } : { hit: null, partial: answer?.partial, error: null };
   } catch (error) {
     result = { hit: null, partial: undefined, error: error as Error };
